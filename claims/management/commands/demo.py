@@ -1,0 +1,271 @@
+"""Load demo users and a sample article with claims in several statuses.
+
+Idempotent: every row is found by its natural key before it is created, so
+running it twice leaves the same data as running it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from claims.defaults import ensure_default_scale
+from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+from claims.roles import EDITORS, REVIEWERS, sync_role_groups
+
+DEMO_USERS = [
+    # username, password, group, superuser
+    ("editor", "demo-editor-pass", EDITORS, False),
+    ("reviewer", "demo-reviewer-pass", REVIEWERS, False),
+    ("admin", "demo-admin-pass", None, True),
+]
+
+ARTICLE_URL = "https://riverton-gazette.example/news/2026/03/transit-budget-vote"
+ARTICLE_TITLE = "Council splits over free-fare buses as budget vote nears"
+SENTENCES = {
+    "ridership": "Bus ridership has doubled since fares were abolished in January 2024, Mayor Dana Whitfield said on Tuesday.",
+    "cost": "The free-fare programme costs the city $14 million a year, according to the Riverton Transit Authority.",
+    "crime": "Councillor Sam Ortiz told the budget committee that assaults on buses rose by 40 percent last year.",
+    "cars": "\u201cWe have taken twelve thousand cars off our roads,\u201d Whitfield said.",
+    "opinion": "Ortiz called the programme \u201ca beautiful idea that the city simply cannot afford.\u201d",
+    "jobs": "The authority has hired 85 new drivers since the programme began, its annual report shows.",
+    "fares": "Fares previously covered about 11 percent of the system's operating costs.",
+}
+ARTICLE_TEXT = "\n\n".join(
+    [
+        "RIVERTON \u2014 The city council is divided over whether to keep buses free as it prepares "
+        "to vote on next year's budget.",
+        SENTENCES["ridership"] + " " + SENTENCES["cars"],
+        SENTENCES["cost"] + " " + SENTENCES["fares"],
+        SENTENCES["crime"] + " " + SENTENCES["opinion"],
+        SENTENCES["jobs"] + " The council votes on the budget on March 30.",
+    ]
+)
+
+
+class Command(BaseCommand):
+    help = "Create demo users and a sample article with claims, evidence and a published verdict (DJANGO_DEBUG only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo creates users with known passwords; it runs only with DJANGO_DEBUG=1.")
+        with transaction.atomic():
+            sync_role_groups()
+            scale = ensure_default_scale(RatingScale, Rating)
+            users = self._users()
+            self._sample_article(users, scale)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /admin/ as:"))
+        for username, password, group, superuser in DEMO_USERS:
+            role = "superuser" if superuser else group
+            note = "" if users[username][1] else "  (existing user: password unchanged)"
+            self.stdout.write(f"  {username:<9} password: {password:<20} {role}{note}")
+
+    def _users(self):
+        User = get_user_model()  # noqa: N806
+        users = {}
+        for username, password, group, superuser in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.org"},
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+            users[username] = (user, created)
+        return users
+
+    def _sample_article(self, users, scale):
+        editor, reviewer = users["editor"][0], users["reviewer"][0]
+        outlet, _ = Outlet.objects.get_or_create(
+            domain="riverton-gazette.example", defaults={"name": "Riverton Gazette"}
+        )
+        article, _ = Article.objects.get_or_create(
+            url=ARTICLE_URL,
+            defaults={
+                "title": ARTICLE_TITLE,
+                "outlet": outlet,
+                "byline": "Priya Raman",
+                "published_at": dt.datetime(2026, 3, 17, 9, 30, tzinfo=dt.UTC),
+                "language": "en",
+                "text": ARTICLE_TEXT,
+                "status": Article.Status.DONE,
+                "submitted_by": editor,
+            },
+        )
+        mayor, _ = Claimant.objects.get_or_create(
+            name="Dana Whitfield", kind=Claimant.Kind.PERSON, defaults={"description": "Mayor of Riverton"}
+        )
+        councillor, _ = Claimant.objects.get_or_create(
+            name="Sam Ortiz", kind=Claimant.Kind.PERSON, defaults={"description": "Riverton city councillor"}
+        )
+        authority, _ = Claimant.objects.get_or_create(
+            name="Riverton Transit Authority", kind=Claimant.Kind.ORGANIZATION
+        )
+        outlet_claimant, _ = Claimant.objects.get_or_create(name="Riverton Gazette", kind=Claimant.Kind.ORGANIZATION)
+
+        def claim(key, text, claimant, score, status, **extra):
+            sentence = SENTENCES[key]
+            start = article.text.index(sentence)
+            obj, _ = Claim.objects.get_or_create(
+                article=article,
+                span_start=start,
+                span_end=start + len(sentence),
+                defaults={
+                    "text": text,
+                    "sentence": sentence,
+                    "claimant": claimant,
+                    "claimed_on": dt.date(2026, 3, 17),
+                    "checkworthiness": score,
+                    "status": status,
+                    "language": "en",
+                    **extra,
+                },
+            )
+            return obj
+
+        S = Claim.Status  # noqa: N806
+        claim(
+            "ridership",
+            "Bus ridership in Riverton has doubled since fares were abolished in January 2024.",
+            mayor,
+            0.91,
+            S.CANDIDATE,
+        )
+        claim("cars", "Free buses have taken twelve thousand cars off Riverton's roads.", mayor, 0.74, S.CANDIDATE)
+        claim(
+            "opinion",
+            "The free-fare programme is a beautiful idea the city cannot afford.",
+            councillor,
+            0.18,
+            S.DISMISSED,
+        )
+        claim(
+            "jobs",
+            "The Riverton Transit Authority has hired 85 new drivers since the programme began.",
+            outlet_claimant,
+            0.55,
+            S.ACCEPTED,
+        )
+        crime = claim(
+            "crime",
+            "Assaults on Riverton buses rose by 40 percent last year.",
+            councillor,
+            0.88,
+            S.IN_RESEARCH,
+            assignee=reviewer,
+            priority=Claim.Priority.HIGH,
+        )
+        cost = claim(
+            "cost",
+            "Riverton's free-fare bus programme costs the city $14 million a year.",
+            authority,
+            0.83,
+            S.PUBLISHED,
+            assignee=reviewer,
+        )
+
+        self._evidence(
+            crime,
+            reviewer,
+            "https://police.riverton.example/statistics/2025-transit-incidents",
+            "2025 transit incident statistics",
+            "Riverton Police Department",
+            "Assaults on transit vehicles: 61 in 2025, 52 in 2024.",
+            Evidence.Stance.REFUTES,
+            Evidence.SourceType.DATASET,
+        )
+        self._evidence(
+            cost,
+            reviewer,
+            "https://city.riverton.example/budget/2026/transit",
+            "Adopted budget 2026: transit",
+            "City of Riverton",
+            "Fare replacement subsidy: $14.2 million.",
+            Evidence.Stance.SUPPORTS,
+            Evidence.SourceType.PRIMARY_DOCUMENT,
+        )
+        self._evidence(
+            cost,
+            reviewer,
+            "https://riverton-transit.example/reports/annual-2025",
+            "Annual report 2025",
+            "Riverton Transit Authority",
+            "Forgone fare revenue in 2025 was $13.9 million.",
+            Evidence.Stance.SUPPORTS,
+            Evidence.SourceType.OFFICIAL_STATEMENT,
+        )
+
+        published_at = dt.datetime(2026, 3, 20, 15, 0, tzinfo=dt.UTC)
+        Verdict.objects.get_or_create(
+            claim=cost,
+            revision=1,
+            defaults={
+                "rating": scale.ratings.get(label="True"),
+                "headline": "Free buses cost Riverton $14 million a year",
+                "summary": "The adopted 2026 budget and the transit authority's annual report both put the cost at about $14 million.",
+                "explanation": (
+                    "The city's adopted budget lists a fare-replacement subsidy of $14.2 million, and the transit "
+                    "authority's 2025 annual report puts forgone fare revenue at $13.9 million. Both round to the "
+                    "$14 million the authority cited."
+                ),
+                "author": reviewer,
+                "approver": editor,
+                "status": Verdict.Status.PUBLISHED,
+                "published_at": published_at,
+            },
+        )
+        if not cost.events.exists():
+            history = [
+                ("claims.claim.accepted", S.CANDIDATE, S.ACCEPTED, editor, "", 0),
+                ("claims.claim.assigned", S.ACCEPTED, S.ASSIGNED, editor, "", 1),
+                ("claims.claim.research_started", S.ASSIGNED, S.IN_RESEARCH, reviewer, "", 2),
+                ("claims.claim.submitted", S.IN_RESEARCH, S.IN_REVIEW, reviewer, "Two official sources agree.", 48),
+                ("claims.verdict.published", S.IN_REVIEW, S.PUBLISHED, editor, "", 54),
+            ]
+            start = dt.datetime(2026, 3, 18, 9, 0, tzinfo=dt.UTC)
+            for action, before, after, actor, note, hours in history:
+                ReviewEvent.objects.create(
+                    claim=cost,
+                    action=action,
+                    from_status=before,
+                    to_status=after,
+                    actor=actor,
+                    note=note,
+                    created_at=start + dt.timedelta(hours=hours),
+                )
+        if not crime.events.exists():
+            for action, before, after, actor in [
+                ("claims.claim.accepted", S.CANDIDATE, S.ACCEPTED, editor),
+                ("claims.claim.assigned", S.ACCEPTED, S.ASSIGNED, editor),
+                ("claims.claim.research_started", S.ASSIGNED, S.IN_RESEARCH, reviewer),
+            ]:
+                ReviewEvent.objects.create(
+                    claim=crime,
+                    action=action,
+                    from_status=before,
+                    to_status=after,
+                    actor=actor,
+                    created_at=timezone.now(),
+                )
+
+    def _evidence(self, claim, user, url, title, publisher, excerpt, stance, source_type):
+        Evidence.objects.get_or_create(
+            claim=claim,
+            url=url,
+            defaults={
+                "title": title,
+                "publisher": publisher,
+                "excerpt": excerpt,
+                "stance": stance,
+                "source_type": source_type,
+                "added_by": user,
+            },
+        )

@@ -1,0 +1,506 @@
+"""The fact-check domain: where claims come from, who made them, the evidence
+gathered, the verdicts and the record of who did what.
+
+Claim.status is written only by claims.workflow; everything here describes
+rows and the invariants the database can hold.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from .normalize import content_hash, normalize_url, url_host
+from .querysets import ClaimQuerySet, ReviewEventQuerySet, VerdictQuerySet
+
+
+class Outlet(models.Model):
+    """A publisher of articles (and, for evidence, of sources)."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, unique=True, help_text="Host name without www., e.g. presstv.ir")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.domain})" if self.domain and self.domain != self.name.lower() else self.name
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower().removeprefix("www.")
+        super().save(*args, **kwargs)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        FETCHING = "fetching", "Fetching"
+        EXTRACTING = "extracting", "Extracting claims"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    url = models.URLField(
+        "source URL", max_length=2000, blank=True, help_text="Normalized on save; unique when present."
+    )
+    canonical_url = models.URLField("canonical URL", max_length=2000, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    outlet = models.ForeignKey(Outlet, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    byline = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField("publication date", null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47 language tag, e.g. en or ar.")
+    text = models.TextField("full text", blank=True)
+    content_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="sha256 of the normalized text."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField("ingestion error", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="article_unique_url"),
+            models.UniqueConstraint(
+                fields=["content_hash"], condition=~Q(content_hash=""), name="article_unique_content_hash"
+            ),
+            models.CheckConstraint(condition=~Q(status="failed") | ~Q(error=""), name="article_failed_has_error"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="article_status_created")]
+
+    def __str__(self) -> str:
+        return self.title or self.url or f"Article #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.url = normalize_url(self.url)
+        self.content_hash = content_hash(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "text" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "content_hash"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        try:
+            self.url = normalize_url(self.url)
+        except ValueError as exc:
+            raise ValidationError({"url": str(exc)}) from None
+        duplicate = Article.objects.exclude(pk=self.pk)
+        if self.url and duplicate.filter(url=self.url).exists():
+            raise ValidationError({"url": "An article with this URL is already in the tracker."})
+        digest = content_hash(self.text)
+        if digest and (same := duplicate.filter(content_hash=digest).first()):
+            raise ValidationError({"text": f"The same text is already in the tracker as article #{same.pk} ({same})."})
+
+    @property
+    def domain(self) -> str:
+        return url_host(self.url)
+
+
+class Claimant(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organisation"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="Who they are, e.g. 'Russian foreign ministry spokeswoman'."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Extraction matches speakers by name; the constraint makes
+            # concurrent get_or_create calls agree on one row.
+            models.UniqueConstraint(Lower("name"), "kind", name="claimant_unique_name_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.description}" if self.description else self.name
+
+
+class Claim(models.Model):
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+        DUPLICATE = "duplicate", "Duplicate"
+        ASSIGNED = "assigned", "Assigned"
+        IN_RESEARCH = "in_research", "In research"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        RETRACTED = "retracted", "Retracted"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0, "Low"
+        NORMAL = 1, "Normal"
+        HIGH = 2, "High"
+        URGENT = 3, "Urgent"
+
+    text = models.TextField(help_text="The checkable statement, as it will be reviewed.")
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="Empty for claims from speeches, posts or other fact-checkers.",
+    )
+    sentence = models.TextField("source sentence", blank=True)
+    span_start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset in the article text.")
+    span_end = models.PositiveIntegerField(null=True, blank=True)
+    claimant = models.ForeignKey(Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    claimed_on = models.DateField("date claimed", null=True, blank=True)
+    checkworthiness = models.FloatField(
+        "check-worthiness",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Score from 0 to 1.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE, editable=False)
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    language = models.CharField(max_length=16, blank=True)
+    # Optimistic locking: every workflow transition checks and increments it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(span_start__isnull=True, span_end__isnull=True)
+                | Q(
+                    span_start__isnull=False,
+                    span_end__isnull=False,
+                    span_start__lt=F("span_end"),
+                    article__isnull=False,
+                ),
+                name="claim_span_ordered_with_article",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkworthiness__isnull=True) | Q(checkworthiness__gte=0, checkworthiness__lte=1),
+                name="claim_checkworthiness_0_1",
+            ),
+            models.CheckConstraint(condition=~Q(duplicate_of=F("pk")), name="claim_not_duplicate_of_itself"),
+            models.CheckConstraint(
+                condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False), name="claim_duplicate_has_canonical"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+            # Re-running extraction on an article never creates a second claim
+            # for the same span.
+            models.UniqueConstraint(fields=["article", "span_start", "span_end"], name="claim_unique_article_span"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-priority", "-checkworthiness"], name="claim_triage_queue"),
+            models.Index(fields=["assignee", "status"], name="claim_assignee_status"),
+            models.Index(fields=["status", "status_changed_at"], name="claim_status_changed"),
+        ]
+        permissions = [
+            ("triage_claim", "Can triage candidate claims"),
+            ("assign_claim", "Can assign claims to reviewers"),
+            ("research_claim", "Can research assigned claims"),
+            ("approve_verdict", "Can approve and publish verdicts"),
+            ("correct_verdict", "Can correct published verdicts"),
+            ("retract_claim", "Can retract published fact-checks"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:79] + "…"
+        return f"#{self.pk} {text}" if self.pk else text
+
+    def save(self, *args, **kwargs):
+        self.validate_span()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:claims_claim_change", args=[self.pk])
+
+    def clean(self):
+        self.validate_span()
+
+    def validate_span(self) -> None:
+        """The span must lie inside the article text and cover the sentence.
+
+        The database checks the span's shape; only here can it be checked
+        against the article's text, which lives in another table.
+        """
+        if self.span_start is None and self.span_end is None:
+            return
+        if self.span_start is None or self.span_end is None or self.article_id is None:
+            raise ValidationError({"span_start": "A span needs both ends and the article it points into."})
+        text = self.article.text
+        if not (0 <= self.span_start < self.span_end <= len(text)):
+            raise ValidationError(
+                {
+                    "span_end": f"The span {self.span_start}–{self.span_end} lies outside the article text ({len(text)} characters)."
+                }
+            )
+        if self.sentence and text[self.span_start : self.span_end] != self.sentence:
+            raise ValidationError({"sentence": "The sentence is not the article text at that span."})
+
+    @property
+    def time_in_status(self):
+        return timezone.now() - self.status_changed_at
+
+
+class Evidence(models.Model):
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        REFUTES = "refutes", "Refutes"
+        CONTEXT = "context", "Adds context"
+        MIXED = "mixed", "Mixed"
+
+    class SourceType(models.TextChoices):
+        PRIMARY_DOCUMENT = "primary_document", "Primary document"
+        OFFICIAL_STATEMENT = "official_statement", "Official statement"
+        DATASET = "dataset", "Dataset"
+        EXPERT = "expert", "Expert"
+        NEWS_REPORT = "news_report", "News report"
+        OTHER = "other", "Other"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField("source URL", max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    excerpt = models.TextField("quoted excerpt", blank=True)
+    stance = models.CharField(max_length=16, choices=Stance.choices)
+    source_type = models.CharField(max_length=24, choices=SourceType.choices, default=SourceType.OTHER)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    # The archived snapshot, filled in by a background fetch after attaching.
+    snapshot_text = models.TextField(blank=True, editable=False)
+    snapshot_sha256 = models.CharField("body sha256", max_length=64, blank=True, editable=False)
+    snapshot_text_sha256 = models.CharField("text sha256", max_length=64, blank=True, editable=False)
+    snapshot_http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True, editable=False)
+    snapshot_final_url = models.URLField("final URL", max_length=2000, blank=True, editable=False)
+    snapshot_fetched_at = models.DateTimeField("fetched at", null=True, blank=True, editable=False)
+    snapshot_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["claim", "added_at"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "url"], name="evidence_unique_claim_url"),
+            models.CheckConstraint(
+                condition=Q(snapshot_http_status__isnull=True)
+                | Q(snapshot_http_status__gte=100, snapshot_http_status__lte=599),
+                name="evidence_http_status_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.title or self.url}"
+
+    def save(self, *args, **kwargs):
+        self.url = normalize_url(self.url)
+        super().save(*args, **kwargs)
+
+    @property
+    def domain(self) -> str:
+        return url_host(self.url)
+
+
+class RatingScale(models.Model):
+    """A versioned rating scale. A published verdict keeps the rating (and so the
+    scale version) it was published with; changing a scale means a new version."""
+
+    name = models.CharField(max_length=100)
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(default=False, help_text="The scale new verdicts use.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="ratingscale_unique_name_version"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="ratingscale_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def best_value(self) -> int | None:
+        values = [r.value for r in self.ratings.all() if r.value is not None]
+        return max(values) if values else None
+
+    @property
+    def worst_value(self) -> int | None:
+        values = [r.value for r in self.ratings.all() if r.value is not None]
+        return min(values) if values else None
+
+
+class Rating(models.Model):
+    scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="ratings")
+    label = models.CharField(max_length=100)
+    definition = models.TextField(help_text="Shown to readers on the methodology page.")
+    value = models.SmallIntegerField(
+        null=True, blank=True, help_text="Numeric value for ClaimReview; empty for ratings off the numeric scale."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    retired = models.BooleanField(
+        default=False, help_text="Retired ratings stay on verdicts that use them but are not offered."
+    )
+
+    class Meta:
+        ordering = ["scale", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "label"], name="rating_unique_label_per_scale"),
+            models.UniqueConstraint(
+                fields=["scale", "value"], condition=Q(value__isnull=False), name="rating_unique_value_per_scale"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.scale})"
+
+    def clean(self):
+        if self.pk is None:
+            return
+        previous = Rating.objects.filter(pk=self.pk).values("label", "value", "scale_id").first()
+        changed = previous and (
+            previous["label"] != self.label or previous["value"] != self.value or previous["scale_id"] != self.scale_id
+        )
+        if changed and self.verdicts.exists():
+            raise ValidationError(
+                "This rating is used by verdicts, so its label, value and scale are fixed; "
+                "retire it or create a new version of the scale instead."
+            )
+
+    def delete(self, *args, **kwargs):
+        if self.verdicts.exists():
+            raise models.ProtectedError(
+                "This rating is used by verdicts and cannot be deleted; retire it instead.", set(self.verdicts.all())
+            )
+        return super().delete(*args, **kwargs)
+
+
+class Verdict(models.Model):
+    """One revision of a claim's verdict. Revisions are never overwritten once
+    published: a correction is a new revision with a public correction note."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        SUPERSEDED = "superseded", "Superseded by a correction"
+        RETRACTED = "retracted", "Retracted"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")
+    revision = models.PositiveIntegerField(default=1)
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="verdicts")
+    headline = models.CharField(
+        max_length=200, help_text="The claim as reviewed, short (ClaimReview claimReviewed); never the rating."
+    )
+    summary = models.TextField()
+    explanation = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="authored_verdicts"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="approved_verdicts"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Embargo: publish no earlier than this.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    correction_note = models.TextField(blank=True, help_text="Public note required on every revision after the first.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VerdictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "-revision"]
+        get_latest_by = "revision"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "revision"], name="verdict_unique_revision"),
+            models.UniqueConstraint(fields=["claim"], condition=Q(status="draft"), name="verdict_one_draft_per_claim"),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status="published"), name="verdict_one_published_per_claim"
+            ),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="verdict_revision_positive"),
+            models.CheckConstraint(
+                condition=Q(revision=1) | Q(status="draft") | ~Q(correction_note=""),
+                name="verdict_correction_has_note",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False), name="verdict_published_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.headline} — {self.rating.label} (rev. {self.revision})"
+
+
+class ReviewEvent(models.Model):
+    """The audit trail: one row per workflow step. Append-only: the ORM refuses
+    edits and deletes, and on PostgreSQL a trigger refuses them too."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=64, help_text="e.g. claims.claim.accepted")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Copied so that deleting a user never erases who did what.
+    actor_username = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ReviewEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="reviewevent_claim_created")]
+
+    def __str__(self) -> str:
+        who = self.actor_username or "system"
+        return f"{self.action} by {who} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Review events are append-only; they cannot be edited.")
+        if self.actor_id and not self.actor_username:
+            self.actor_username = self.actor.get_username()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Review events are append-only; they cannot be deleted.")
+
+
+class ServiceHeartbeat(models.Model):
+    """When a background service last proved it was alive (shown by /healthz)."""
+
+    service = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.service} on {self.hostname or '?'} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from claims.defaults import ensure_default_scale
+from claims.models import Rating, RatingScale
+from claims.roles import EDITORS, REVIEWERS, sync_role_groups
+
+from .factories import UserFactory
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (it sits beside the repository in CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def default_scale(db) -> RatingScale:
+    return ensure_default_scale(RatingScale, Rating)
+
+
+@pytest.fixture
+def roles(db) -> dict[str, Group]:
+    return sync_role_groups()
+
+
+@pytest.fixture
+def editor(roles):
+    user = UserFactory(username="editor")
+    user.groups.add(roles[EDITORS])
+    return user
+
+
+@pytest.fixture
+def reviewer(roles):
+    user = UserFactory(username="reviewer")
+    user.groups.add(roles[REVIEWERS])
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)

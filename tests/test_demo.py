@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Outlet, Article, Claimant, Claim, Evidence, RatingScale, Rating, Verdict, ReviewEvent]
+
+
+def snapshot():
+    User = get_user_model()  # noqa: N806
+    rows = {model.__name__: sorted(map(repr, model.objects.values())) for model in MODELS}
+    rows["users"] = sorted(User.objects.values_list("username", "is_staff", "is_superuser", "password"))
+    rows["groups"] = sorted(User.objects.values_list("username", "groups__name"))
+    return rows
+
+
+def test_demo_twice_gives_the_same_data_as_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("demo")
+    once = snapshot()
+    call_command("demo")
+    assert snapshot() == once
+    output = capsys.readouterr().out
+    assert "editor" in output and "demo-editor-pass" in output
+
+
+def test_demo_creates_a_sample_article_with_claims_across_statuses(settings):
+    settings.DEBUG = True
+    call_command("demo")
+    article = Article.objects.get()
+    statuses = set(article.claims.values_list("status", flat=True))
+    assert {"candidate", "accepted", "dismissed", "in_research", "published"} <= statuses
+    published = Verdict.objects.published().get()
+    assert published.author.username == "reviewer" and published.approver.username == "editor"
+    assert published.claim.evidence.count() >= 2
+    for claim in article.claims.all():
+        assert article.text[claim.span_start : claim.span_end] == claim.sentence
+
+
+def test_demo_users_can_log_in_and_see_the_sample(settings, client):
+    settings.DEBUG = True
+    call_command("demo")
+    for username, password in [("editor", "demo-editor-pass"), ("reviewer", "demo-reviewer-pass")]:
+        assert client.login(username=username, password=password)
+        response = client.get("/admin/claims/claim/")
+        assert response.status_code == 200
+        assert b"Bus ridership in Riverton has doubled" in response.content
+        client.logout()
+
+
+def test_demo_is_refused_unless_debug_is_on(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("demo")
+    assert not get_user_model().objects.filter(username="editor").exists()

@@ -1,0 +1,109 @@
+"""Configuration comes from the environment; a bad value stops start-up naming it."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ROOT / "factcheck" / "settings.py"
+
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3q-production-like-secret-" + "abcdefghijklmnopqrstuvwxyz0123456789",
+    "DJANGO_ALLOWED_HOSTS": "factcheck.example.org",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://factcheck.example.org",
+    "SITE_URL": "https://factcheck.example.org",
+}
+
+
+def load_settings(monkeypatch, **env: str) -> dict:
+    for name in list(os.environ):
+        if name.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CACHE_", "FACTCHECK_", "SITE_URL")):
+            monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS))
+
+
+def test_production_like_values_load(monkeypatch):
+    settings = load_settings(monkeypatch, **PRODUCTION_ENV, DATABASE_URL="postgres://app@db.internal:5432/factcheck")
+    assert settings["DEBUG"] is False
+    assert settings["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings["DATABASES"]["default"]["NAME"] == "factcheck"
+    assert settings["SITE_URL"] == "https://factcheck.example.org"
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_no_database_url_means_embedded_sqlite(monkeypatch):
+    settings = load_settings(monkeypatch, DJANGO_DEBUG="1")
+    db = settings["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(ROOT / "db.sqlite3")
+
+
+def test_broker_url_turns_off_eager_tasks(monkeypatch):
+    settings = load_settings(monkeypatch, DJANGO_DEBUG="1", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_missing_secret_key_outside_debug_is_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+        load_settings(monkeypatch, DJANGO_DEBUG="0")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DJANGO_DEBUG", "maybe", "boolean"),
+        ("DATABASE_URL", "mongodb://127.0.0.1/x", "database URL"),
+        ("DATABASE_URL", "not a url", "database URL"),
+        ("DATABASE_URL", "mysql://127.0.0.1/x", "PostgreSQL"),
+        ("DATABASE_URL", "postgres://127.0.0.1:5432", "name a database"),
+        ("DATABASE_CONN_MAX_AGE", "forever", "whole number"),
+        ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
+        ("CELERY_BROKER_URL", "localhost:6379", "absolute URL"),
+        ("CACHE_URL", "memcached://127.0.0.1", "redis://"),
+        ("SITE_URL", "factcheck.example.org", "absolute URL"),
+        ("SITE_URL", "ftp://factcheck.example.org", "http://"),
+        ("DJANGO_CSRF_TRUSTED_ORIGINS", "factcheck.example.org", "origins"),
+        ("DJANGO_SECURE_HSTS_SECONDS", "a year", "whole number"),
+        ("DJANGO_TIME_ZONE", "Mars/Olympus", "IANA time zone"),
+        ("DJANGO_LOG_LEVEL", "LOUD", "one of"),
+        ("FACTCHECK_MIN_INDEPENDENT_SOURCES", "0", "at least 1"),
+        ("FACTCHECK_TRIAGE_SLA_HOURS", "two days", "whole number"),
+    ],
+)
+def test_malformed_variable_stops_start_up_naming_it(monkeypatch, variable, value, expected):
+    env = {**PRODUCTION_ENV, variable: value}
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        load_settings(monkeypatch, **env)
+    message = str(excinfo.value)
+    assert message.startswith(variable), message
+    assert expected in message, message
+
+
+def test_check_deploy_is_silent_with_production_like_values(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CACHE_", "FACTCHECK_", "SITE_URL"))
+    }
+    env.update(PRODUCTION_ENV, DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "security.W" not in result.stdout + result.stderr
