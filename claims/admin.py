@@ -11,7 +11,18 @@ from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 
-from .models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+from .models import (
+    Article,
+    Claim,
+    Claimant,
+    Evidence,
+    Outlet,
+    Rating,
+    RatingScale,
+    ReviewEvent,
+    ServiceHeartbeat,
+    Verdict,
+)
 
 
 class HttpsURLsMixin:
@@ -356,4 +367,16 @@ class ReviewEventAdmin(HttpsURLsMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceHeartbeat)
+class ServiceHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["service", "hostname", "seen_at"]
+    readonly_fields = ["service", "hostname", "seen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

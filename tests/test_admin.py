@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import Claim, ReviewEvent, Verdict
+from claims.models import Claim, ReviewEvent, ServiceHeartbeat, Verdict
 
 from .factories import (
     ArticleFactory,
@@ -46,6 +46,7 @@ def make_rows(default_scale, n: int) -> None:
             published_at=timezone.now(),
         )
         ReviewEventFactory(claim=claim, actor=author)
+        ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
 
 
 def changelist_queries(client, model) -> int:
@@ -88,8 +89,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     change = client.get(reverse(f"admin:claims_{model._meta.model_name}_change", args=[obj.pk]))
     assert change.status_code == 200
     add = client.get(reverse(f"admin:claims_{model._meta.model_name}_add"))
-    # The audit trail has no add page: events are written by the workflow only.
-    assert add.status_code == (403 if model is ReviewEvent else 200)
+    # The audit trail and heartbeats have no add page: code writes them.
+    assert add.status_code == (403 if model in (ReviewEvent, ServiceHeartbeat) else 200)
 
 
 def test_claim_page_shows_evidence_verdict_revisions_and_history(client, superuser, default_scale):
