@@ -140,6 +140,7 @@ class Claim(models.Model):
         ASSIGNED = "assigned", "Assigned"
         IN_RESEARCH = "in_research", "In research"
         IN_REVIEW = "in_review", "In review"
+        SCHEDULED = "scheduled", "Approved, scheduled"
         PUBLISHED = "published", "Published"
         RETRACTED = "retracted", "Retracted"
 
@@ -429,6 +430,8 @@ class Verdict(models.Model):
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Embargo: publish no earlier than this.")
     published_at = models.DateTimeField(null=True, blank=True)
     correction_note = models.TextField(blank=True, help_text="Public note required on every revision after the first.")
+    retraction_reason = models.TextField(blank=True, help_text="Public reason, set when the fact-check is retracted.")
+    retracted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -451,10 +454,49 @@ class Verdict(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False), name="verdict_published_has_date"
             ),
+            models.CheckConstraint(
+                condition=~Q(status="retracted") | (~Q(retraction_reason="") & Q(retracted_at__isnull=False)),
+                name="verdict_retraction_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.headline} — {self.rating.label} (rev. {self.revision})"
+
+
+class ClaimantContact(models.Model):
+    """Right of reply: the claimant was asked for comment, and what they said."""
+
+    class Method(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        SOCIAL = "social", "Social media message"
+        IN_PERSON = "in_person", "In person"
+        OTHER = "other", "Other"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="contacts")
+    contacted_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    contact_details = models.CharField(max_length=300, blank=True, help_text="Who was contacted, and where.")
+    response = models.TextField(blank=True, help_text="Their reply, or empty if none yet.")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["claim", "contacted_at"]
+        verbose_name = "right-of-reply contact"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(responded_at__isnull=True) | Q(responded_at__gte=F("contacted_at")),
+                name="contact_reply_after_contact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "replied" if self.response else "no reply yet"
+        return f"{self.get_method_display()} on {self.contacted_at:%Y-%m-%d}: {state}"
 
 
 class ReviewEvent(models.Model):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -91,3 +93,33 @@ def content_hash(text: str) -> str:
     if not normalized:
         return ""
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _tld_extractor():
+    import tldextract
+
+    # The public suffix list snapshot shipped with the package: never fetched
+    # at run time. Private suffixes (blogspot.com, github.io) count, so two
+    # blogs on one platform are two publishers.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+def registrable_domain(url: str) -> str:
+    """The domain a publisher registered (bbc.co.uk for www.bbc.co.uk/news).
+
+    Hosts under no known public suffix (an IP address, a .example or intranet
+    name) fall back to their last two labels.
+    """
+    host = url_host(url)
+    if not host:
+        return ""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    result = _tld_extractor()(host)
+    if result.top_domain_under_public_suffix:
+        return result.top_domain_under_public_suffix
+    return ".".join(host.split(".")[-2:])

@@ -15,12 +15,22 @@ class ClaimQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=["dismissed", "duplicate", "published", "retracted"])
 
+    def awaiting_approval(self):
+        return self.filter(status="in_review")
+
+    def scheduled(self):
+        return self.filter(status="scheduled")
+
+    def assigned_to(self, user):
+        return self.filter(assignee=user).exclude(status__in=["published", "retracted", "dismissed", "duplicate"])
+
 
 class VerdictQuerySet(models.QuerySet):
     def published(self):
-        # A verdict is public while it is the claim's published revision and the
-        # claim itself is published (not retracted, not back in research).
-        return self.filter(status="published", claim__status="published")
+        # The public revision of each claim. While a correction is being
+        # researched the claim is back in research, but its last published
+        # revision stays public until the correction replaces it.
+        return self.filter(status="published")
 
     def drafts(self):
         return self.filter(status="draft")

@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "ratingscale": ["view", "add", "change"],
         "rating": ["view", "add", "change"],
         "reviewevent": ["view"],
+        "claimantcontact": ["view", "add", "change"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "ratingscale": ["view"],
         "rating": ["view"],
         "reviewevent": ["view"],
+        "claimantcontact": ["view", "add", "change"],
     },
 }
 

@@ -271,6 +271,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "claims.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
