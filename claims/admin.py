@@ -6,15 +6,25 @@ annotation) so it runs a constant number of queries however many rows it shows.
 
 from __future__ import annotations
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, F
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from . import workflow
+from .forms import TransitionForm
 from .models import (
     Article,
     Claim,
     Claimant,
+    ClaimantContact,
     Evidence,
     Outlet,
     Rating,
@@ -107,7 +117,27 @@ class ClaimantAdmin(HttpsURLsMixin, admin.ModelAdmin):
         return obj._claim_count
 
 
-class EvidenceInline(HttpsURLsMixin, admin.StackedInline):
+# Claims are editable (text, evidence, draft) only before review starts, and
+# again while a correction is researched; after that the record is fixed.
+EDITABLE_STATUSES = {Claim.Status.CANDIDATE, Claim.Status.ACCEPTED, Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH}
+
+
+def claim_is_editable(claim: Claim | None) -> bool:
+    return claim is None or claim.status in EDITABLE_STATUSES
+
+
+class LockedWhenInReviewMixin:
+    def has_add_permission(self, request, obj=None):
+        return claim_is_editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return claim_is_editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return claim_is_editable(obj) and super().has_delete_permission(request, obj)
+
+
+class EvidenceInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedInline):
     model = Evidence
     fields = [("url", "stance", "source_type"), ("title", "publisher"), "excerpt", "snapshot"]
     readonly_fields = ["snapshot"]
@@ -118,14 +148,14 @@ class EvidenceInline(HttpsURLsMixin, admin.StackedInline):
         return snapshot_summary(obj)
 
 
-class DraftVerdictInline(HttpsURLsMixin, admin.StackedInline):
+class DraftVerdictInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedInline):
     """The one verdict draft a claim may have; published revisions are below, read-only."""
 
     model = Verdict
     verbose_name = "verdict draft"
     verbose_name_plural = "verdict draft"
-    fields = ["rating", "headline", "summary", "explanation", "correction_note", "revision", "author"]
-    readonly_fields = ["revision", "author"]
+    fields = ["rating", "headline", "summary", "explanation", "correction_note", "revision", "author", "publish_at"]
+    readonly_fields = ["revision", "author", "publish_at"]
     extra = 0
     max_num = 1
     can_delete = False
@@ -150,6 +180,7 @@ class VerdictHistoryInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.StackedInl
         "explanation",
         "correction_note",
         ("author", "approver", "published_at"),
+        ("retraction_reason", "retracted_at"),
     ]
     readonly_fields = [
         "revision",
@@ -162,6 +193,8 @@ class VerdictHistoryInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.StackedInl
         "author",
         "approver",
         "published_at",
+        "retraction_reason",
+        "retracted_at",
     ]
 
     def get_queryset(self, request):
@@ -173,12 +206,76 @@ class VerdictHistoryInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.StackedInl
         )
 
 
+class ClaimantContactInline(admin.TabularInline):
+    model = ClaimantContact
+    verbose_name_plural = "right of reply"
+    fields = ["contacted_at", "method", "contact_details", "response", "responded_at", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    extra = 0
+
+
+class DuplicateInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Where else this claim was made: its duplicates' appearances and claimants."""
+
+    model = Claim
+    fk_name = "duplicate_of"
+    verbose_name = "duplicate appearance"
+    verbose_name_plural = "also made as (duplicates of this claim)"
+    fields = ["text", "claimant", "article", "claimed_on"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claimant", "article")
+
+
 class ReviewEventInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.TabularInline):
     model = ReviewEvent
     verbose_name_plural = "audit history"
     fields = ["created_at", "action", "from_status", "to_status", "actor_username", "note"]
     readonly_fields = fields
     show_change_link = False
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The desk's work queues."""
+
+    title = "queue"
+    parameter_name = "queue"
+    RECENT_DAYS = 30
+
+    def lookups(self, request, model_admin):
+        return [
+            ("triage", "Triage queue"),
+            ("mine", "My assignments"),
+            ("approval", "Awaiting approval"),
+            ("scheduled", "Scheduled"),
+            ("published", f"Published in the last {self.RECENT_DAYS} days"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "triage":
+                return queryset.awaiting_triage()
+            case "mine":
+                return queryset.assigned_to(request.user)
+            case "approval":
+                return queryset.awaiting_approval()
+            case "scheduled":
+                return queryset.scheduled()
+            case "published":
+                since = timezone.now() - dt.timedelta(days=self.RECENT_DAYS)
+                return queryset.published().filter(status_changed_at__gte=since)
+        return queryset
+
+
+QUEUE_ORDERING = {
+    # Most deserving of a check first.
+    "triage": ["-priority", F("checkworthiness").desc(nulls_last=True), "-pk"],
+    "mine": ["-priority", "status_changed_at", "pk"],
+    "approval": ["status_changed_at", "pk"],
+    "scheduled": ["status_changed_at", "pk"],
+    "published": ["-status_changed_at", "-pk"],
+}
 
 
 @admin.register(Claim)
@@ -193,11 +290,20 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
         "assignee",
         "status_changed_at",
     ]
-    list_filter = ["status", "priority", "language", ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [QueueFilter, "status", "priority", "language", ("assignee", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claimant", "article", "assignee"]
     search_fields = ["text", "sentence", "claimant__name"]
-    autocomplete_fields = ["article", "claimant", "assignee", "duplicate_of"]
-    readonly_fields = ["status", "status_changed_at", "time_in_status", "version", "created_at", "updated_at"]
+    autocomplete_fields = ["article", "claimant"]
+    readonly_fields = [
+        "status",
+        "status_changed_at",
+        "time_in_status",
+        "assignee",
+        "duplicate_of",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["text", "claimant", "claimed_on", "language", "priority"]}),
         ("Where it appeared", {"fields": ["article", "sentence", ("span_start", "span_end"), "checkworthiness"]}),
@@ -213,7 +319,16 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [EvidenceInline, DraftVerdictInline, VerdictHistoryInline, ReviewEventInline]
+    inlines = [
+        EvidenceInline,
+        DraftVerdictInline,
+        ClaimantContactInline,
+        VerdictHistoryInline,
+        DuplicateInline,
+        ReviewEventInline,
+    ]
+    actions = ["accept_selected", "dismiss_selected", "mark_duplicate_selected", "assign_selected"]
+    change_form_template = "admin/claims/claim/change_form.html"
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, obj):
@@ -229,6 +344,14 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
             else f"{hours} h {int(delta.total_seconds() % 3600 // 60)} min"
         )
 
+    def get_ordering(self, request):
+        return QUEUE_ORDERING.get(request.GET.get(QueueFilter.parameter_name), super().get_ordering(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not claim_is_editable(obj):
+            return [f.name for f in Claim._meta.fields if f.name != "id"] + ["time_in_status"]
+        return self.readonly_fields
+
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
@@ -236,10 +359,132 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
                 instance.added_by = request.user
             if isinstance(instance, Verdict) and instance.pk is None:
                 instance.author = request.user
+            if isinstance(instance, ClaimantContact) and instance.recorded_by_id is None:
+                instance.recorded_by = request.user
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+
+    # --- Transition buttons on the change page --------------------------------
+
+    def get_urls(self):
+        urls = super().get_urls()
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="claims_claim_transition",
+            )
+        ]
+        return custom + urls
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["workflow_forms"] = [
+                (t, TransitionForm(t, initial={"expected_version": obj.version}))
+                for t in workflow.available_transitions(obj, request.user)
+            ]
+            context["claim_contacts"] = list(obj.contacts.all())
+            context["source_problems"] = workflow.source_problems(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def transition_view(self, request, object_id, action):
+        claim = self.get_object(request, object_id)
+        change_url = reverse("admin:claims_claim_change", args=[object_id])
+        if claim is None or not self.has_view_permission(request, claim):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        try:
+            transition = workflow.transition_for(action)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        form = TransitionForm(transition, request.POST)
+        if not form.is_valid():
+            errors = "; ".join(
+                f"{form.fields[name].label if name in form.fields else name}: {' '.join(e)}"
+                for name, e in form.errors.items()
+            )
+            self.message_user(request, f"{transition.label}: {errors}", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        try:
+            claim = workflow.perform(
+                action,
+                claim.pk,
+                by=request.user,
+                expected_version=form.cleaned_data.get("expected_version"),
+                **form.workflow_values(),
+            )
+        except workflow.WorkflowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{transition.label}: claim #{claim.pk} is now {claim.get_status_display().lower()}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(change_url)
+
+    # --- Bulk actions -----------------------------------------------------------
+
+    def has_triage_permission(self, request):
+        return request.user.has_perm("claims.triage_claim")
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("claims.assign_claim")
+
+    def _bulk(self, request, queryset, action: str, **values) -> None:
+        done, failed = [], []
+        for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                workflow.perform(action, claim_id, by=request.user, **values)
+            except workflow.WorkflowError as exc:
+                failed.append(exc.message)
+            else:
+                done.append(claim_id)
+        label = workflow.TRANSITIONS[action].label
+        if done:
+            ids = ", ".join(f"#{pk}" for pk in done)
+            self.message_user(request, f"{label}: {len(done)} claim(s) done ({ids}).", messages.SUCCESS)
+        for message in failed:
+            self.message_user(request, message, messages.ERROR)
+
+    def _bulk_with_form(self, request, queryset, action: str):
+        transition = workflow.TRANSITIONS[action]
+        form = TransitionForm(transition, request.POST if "apply" in request.POST else None, with_version=False)
+        if "apply" in request.POST and form.is_valid():
+            self._bulk(request, queryset, action, **form.workflow_values())
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{transition.label}: {queryset.count()} claim(s)",
+            "opts": self.model._meta,
+            "transition": transition,
+            "form": form,
+            "claims": queryset.select_related("claimant"),
+            "action_name": request.POST.get("action"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/claims/claim/bulk_transition.html", context)
+
+    @admin.action(description="Accept selected claims", permissions=["triage"])
+    def accept_selected(self, request, queryset):
+        self._bulk(request, queryset, "accept")
+
+    @admin.action(description="Dismiss selected claims…", permissions=["triage"])
+    def dismiss_selected(self, request, queryset):
+        return self._bulk_with_form(request, queryset, "dismiss")
+
+    @admin.action(description="Mark selected claims as duplicates of…", permissions=["triage"])
+    def mark_duplicate_selected(self, request, queryset):
+        return self._bulk_with_form(request, queryset, "mark_duplicate")
+
+    @admin.action(description="Assign selected claims to…", permissions=["assign"])
+    def assign_selected(self, request, queryset):
+        return self._bulk_with_form(request, queryset, "assign")
 
 
 def snapshot_summary(evidence: Evidence) -> str:
@@ -285,6 +530,16 @@ class EvidenceAdmin(HttpsURLsMixin, admin.ModelAdmin):
     @admin.display(description="snapshot")
     def snapshot(self, obj):
         return snapshot_summary(obj)
+
+    def get_queryset(self, request):
+        # The changelist applies list_select_related only when this is empty.
+        return super().get_queryset(request).select_related("claim", "added_by")
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or claim_is_editable(obj.claim)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or claim_is_editable(obj.claim)) and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change and obj.added_by_id is None:
@@ -340,7 +595,7 @@ class VerdictAdmin(HttpsURLsMixin, admin.ModelAdmin):
     readonly_fields = ["status", "author", "approver", "published_at", "created_at", "updated_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != Verdict.Status.DRAFT:
+        if obj is not None and (obj.status != Verdict.Status.DRAFT or not claim_is_editable(obj.claim)):
             # A published revision is part of the public record: corrections
             # are new revisions, never edits.
             return [f.name for f in Verdict._meta.fields]
@@ -368,6 +623,21 @@ class ReviewEventAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ClaimantContact)
+class ClaimantContactAdmin(admin.ModelAdmin):
+    list_display = ["claim", "contacted_at", "method", "contact_details", "responded_at", "recorded_by"]
+    list_filter = ["method"]
+    list_select_related = ["claim", "recorded_by"]
+    search_fields = ["contact_details", "response", "claim__text"]
+    autocomplete_fields = ["claim"]
+    readonly_fields = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ServiceHeartbeat)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import Claim, ReviewEvent, ServiceHeartbeat, Verdict
+from claims.models import Claim, ClaimantContact, ReviewEvent, ServiceHeartbeat, Verdict
 
 from .factories import (
     ArticleFactory,
@@ -46,6 +46,7 @@ def make_rows(default_scale, n: int) -> None:
             published_at=timezone.now(),
         )
         ReviewEventFactory(claim=claim, actor=author)
+        ClaimantContact.objects.create(claim=claim, method="email", contact_details="press office", recorded_by=author)
         ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
 
 

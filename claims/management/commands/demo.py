@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from claims import workflow
 from claims.defaults import ensure_default_scale
-from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale, Verdict
 from claims.roles import EDITORS, REVIEWERS, sync_role_groups
 
 DEMO_USERS = [
@@ -111,10 +112,10 @@ class Command(BaseCommand):
         )
         outlet_claimant, _ = Claimant.objects.get_or_create(name="Riverton Gazette", kind=Claimant.Kind.ORGANIZATION)
 
-        def claim(key, text, claimant, score, status, **extra):
+        def claim(key, text, claimant, score, **extra):
             sentence = SENTENCES[key]
             start = article.text.index(sentence)
-            obj, _ = Claim.objects.get_or_create(
+            obj, created = Claim.objects.get_or_create(
                 article=article,
                 span_start=start,
                 span_end=start + len(sentence),
@@ -124,137 +125,109 @@ class Command(BaseCommand):
                     "claimant": claimant,
                     "claimed_on": dt.date(2026, 3, 17),
                     "checkworthiness": score,
-                    "status": status,
                     "language": "en",
                     **extra,
                 },
             )
-            return obj
+            return obj, created
 
-        S = Claim.Status  # noqa: N806
         claim(
             "ridership",
             "Bus ridership in Riverton has doubled since fares were abolished in January 2024.",
             mayor,
             0.91,
-            S.CANDIDATE,
         )
-        claim("cars", "Free buses have taken twelve thousand cars off Riverton's roads.", mayor, 0.74, S.CANDIDATE)
-        claim(
-            "opinion",
-            "The free-fare programme is a beautiful idea the city cannot afford.",
-            councillor,
-            0.18,
-            S.DISMISSED,
+        claim("cars", "Free buses have taken twelve thousand cars off Riverton's roads.", mayor, 0.74)
+
+        # Everything else moves through the real workflow, once: only when the
+        # claim was just created (a second run finds it and leaves it alone).
+        opinion, created = claim(
+            "opinion", "The free-fare programme is a beautiful idea the city cannot afford.", councillor, 0.18
         )
-        claim(
+        if created:
+            workflow.dismiss(opinion.pk, by=editor, note="Opinion, not a checkable statement of fact.")
+
+        jobs, created = claim(
             "jobs",
             "The Riverton Transit Authority has hired 85 new drivers since the programme began.",
             outlet_claimant,
             0.55,
-            S.ACCEPTED,
         )
-        crime = claim(
+        if created:
+            workflow.accept(jobs.pk, by=editor)
+
+        crime, created = claim(
             "crime",
             "Assaults on Riverton buses rose by 40 percent last year.",
             councillor,
             0.88,
-            S.IN_RESEARCH,
-            assignee=reviewer,
             priority=Claim.Priority.HIGH,
         )
-        cost = claim(
-            "cost",
-            "Riverton's free-fare bus programme costs the city $14 million a year.",
-            authority,
-            0.83,
-            S.PUBLISHED,
-            assignee=reviewer,
-        )
+        if created:
+            workflow.accept(crime.pk, by=editor)
+            workflow.assign(crime.pk, by=editor, assignee=reviewer)
+            workflow.start_research(crime.pk, by=reviewer)
+            self._evidence(
+                crime,
+                reviewer,
+                "https://police.riverton.example/statistics/2025-transit-incidents",
+                "2025 transit incident statistics",
+                "Riverton Police Department",
+                "Assaults on transit vehicles: 61 in 2025, 52 in 2024.",
+                Evidence.Stance.REFUTES,
+                Evidence.SourceType.DATASET,
+            )
 
-        self._evidence(
-            crime,
-            reviewer,
-            "https://police.riverton.example/statistics/2025-transit-incidents",
-            "2025 transit incident statistics",
-            "Riverton Police Department",
-            "Assaults on transit vehicles: 61 in 2025, 52 in 2024.",
-            Evidence.Stance.REFUTES,
-            Evidence.SourceType.DATASET,
+        cost, created = claim(
+            "cost", "Riverton's free-fare bus programme costs the city $14 million a year.", authority, 0.83
         )
-        self._evidence(
-            cost,
-            reviewer,
-            "https://city.riverton.example/budget/2026/transit",
-            "Adopted budget 2026: transit",
-            "City of Riverton",
-            "Fare replacement subsidy: $14.2 million.",
-            Evidence.Stance.SUPPORTS,
-            Evidence.SourceType.PRIMARY_DOCUMENT,
-        )
-        self._evidence(
-            cost,
-            reviewer,
-            "https://riverton-transit.example/reports/annual-2025",
-            "Annual report 2025",
-            "Riverton Transit Authority",
-            "Forgone fare revenue in 2025 was $13.9 million.",
-            Evidence.Stance.SUPPORTS,
-            Evidence.SourceType.OFFICIAL_STATEMENT,
-        )
-
-        published_at = dt.datetime(2026, 3, 20, 15, 0, tzinfo=dt.UTC)
-        Verdict.objects.get_or_create(
-            claim=cost,
-            revision=1,
-            defaults={
-                "rating": scale.ratings.get(label="True"),
-                "headline": "Free buses cost Riverton $14 million a year",
-                "summary": "The adopted 2026 budget and the transit authority's annual report both put the cost at about $14 million.",
-                "explanation": (
+        if created:
+            workflow.accept(cost.pk, by=editor)
+            workflow.assign(cost.pk, by=editor, assignee=reviewer)
+            workflow.start_research(cost.pk, by=reviewer)
+            self._evidence(
+                cost,
+                reviewer,
+                "https://city.riverton.example/budget/2026/transit",
+                "Adopted budget 2026: transit",
+                "City of Riverton",
+                "Fare replacement subsidy: $14.2 million.",
+                Evidence.Stance.SUPPORTS,
+                Evidence.SourceType.PRIMARY_DOCUMENT,
+            )
+            self._evidence(
+                cost,
+                reviewer,
+                "https://riverton-transit.example/reports/annual-2025",
+                "Annual report 2025",
+                "Riverton Transit Authority",
+                "Forgone fare revenue in 2025 was $13.9 million.",
+                Evidence.Stance.SUPPORTS,
+                Evidence.SourceType.OFFICIAL_STATEMENT,
+            )
+            ClaimantContact.objects.create(
+                claim=cost,
+                contacted_at=timezone.now() - dt.timedelta(days=2),
+                method=ClaimantContact.Method.EMAIL,
+                contact_details="Riverton Transit Authority press office",
+                response="The $14 million figure is the forgone fare revenue in our 2025 annual report.",
+                responded_at=timezone.now(),
+                recorded_by=reviewer,
+            )
+            Verdict.objects.create(
+                claim=cost,
+                rating=scale.ratings.get(label="True"),
+                headline="Free buses cost Riverton $14 million a year",
+                summary="The adopted 2026 budget and the transit authority's annual report both put the cost at about $14 million.",
+                explanation=(
                     "The city's adopted budget lists a fare-replacement subsidy of $14.2 million, and the transit "
                     "authority's 2025 annual report puts forgone fare revenue at $13.9 million. Both round to the "
                     "$14 million the authority cited."
                 ),
-                "author": reviewer,
-                "approver": editor,
-                "status": Verdict.Status.PUBLISHED,
-                "published_at": published_at,
-            },
-        )
-        if not cost.events.exists():
-            history = [
-                ("claims.claim.accepted", S.CANDIDATE, S.ACCEPTED, editor, "", 0),
-                ("claims.claim.assigned", S.ACCEPTED, S.ASSIGNED, editor, "", 1),
-                ("claims.claim.research_started", S.ASSIGNED, S.IN_RESEARCH, reviewer, "", 2),
-                ("claims.claim.submitted", S.IN_RESEARCH, S.IN_REVIEW, reviewer, "Two official sources agree.", 48),
-                ("claims.verdict.published", S.IN_REVIEW, S.PUBLISHED, editor, "", 54),
-            ]
-            start = dt.datetime(2026, 3, 18, 9, 0, tzinfo=dt.UTC)
-            for action, before, after, actor, note, hours in history:
-                ReviewEvent.objects.create(
-                    claim=cost,
-                    action=action,
-                    from_status=before,
-                    to_status=after,
-                    actor=actor,
-                    note=note,
-                    created_at=start + dt.timedelta(hours=hours),
-                )
-        if not crime.events.exists():
-            for action, before, after, actor in [
-                ("claims.claim.accepted", S.CANDIDATE, S.ACCEPTED, editor),
-                ("claims.claim.assigned", S.ACCEPTED, S.ASSIGNED, editor),
-                ("claims.claim.research_started", S.ASSIGNED, S.IN_RESEARCH, reviewer),
-            ]:
-                ReviewEvent.objects.create(
-                    claim=crime,
-                    action=action,
-                    from_status=before,
-                    to_status=after,
-                    actor=actor,
-                    created_at=timezone.now(),
-                )
+                author=reviewer,
+            )
+            workflow.submit(cost.pk, by=reviewer, note="Two official sources agree.")
+            workflow.approve(cost.pk, by=editor)
 
     def _evidence(self, claim, user, url, title, publisher, excerpt, stance, source_type):
         Evidence.objects.get_or_create(
