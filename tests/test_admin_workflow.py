@@ -307,3 +307,10 @@ def test_reviewers_have_no_bulk_workflow_actions(client, reviewer):
     assert "accept_selected" not in page
     post_action(client, "accept_selected", claims)
     assert set(Claim.objects.values_list("status", flat=True)) == {Claim.Status.CANDIDATE}
+
+
+def test_admin_index_links_the_desk_queues(client, reviewer):
+    client.force_login(reviewer)
+    content = client.get(reverse("admin:index")).content.decode()
+    for queue in ["triage", "mine", "approval", "scheduled", "published"]:
+        assert f"?queue={queue}" in content
