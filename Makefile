@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check deploy-check worker beat clean
+.PHONY: run test bench lint format migrations-check deploy-check worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Renders the admin triage queue on an empty database and with 100,000 claims
+# and reports both; needs PostgreSQL (BENCH_DATABASE_URL, a database it may drop).
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
