@@ -11,7 +11,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,6 +33,7 @@ from .models import (
     ServiceHeartbeat,
     Verdict,
 )
+from .querysets import TRIAGE_ORDERING
 
 
 class HttpsURLsMixin:
@@ -268,9 +269,50 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    """The desk's languages from settings: listing the distinct languages in
+    the table would scan every claim on every page load."""
+
+    title = "language"
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        from django.conf import settings
+        from django.utils.translation import get_language_info
+
+        choices = []
+        for code in settings.FACTCHECK_LANGUAGES:
+            try:
+                choices.append((code, get_language_info(code)["name"]))
+            except KeyError:
+                choices.append((code, code))
+        return choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    """Reviewers by name, read from the users table rather than from every claim."""
+
+    title = "assignee"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth import get_user_model
+
+        from .roles import REVIEWERS
+
+        users = get_user_model().objects.filter(groups__name=REVIEWERS, is_active=True).order_by("username")
+        return [(str(pk), username) for pk, username in users.values_list("pk", "username")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(assignee_id=self.value()) if self.value() else queryset
+
+
 QUEUE_ORDERING = {
-    # Most deserving of a check first.
-    "triage": ["-priority", F("checkworthiness").desc(nulls_last=True), "-pk"],
+    # Most deserving of a check first; the same order as the claim_triage_queue index.
+    "triage": TRIAGE_ORDERING,
     "mine": ["-priority", "status_changed_at", "pk"],
     "approval": ["status_changed_at", "pk"],
     "scheduled": ["status_changed_at", "pk"],
@@ -290,8 +332,10 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
         "assignee",
         "status_changed_at",
     ]
-    list_filter = [QueueFilter, "status", "priority", "language", ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [QueueFilter, "status", "priority", LanguageFilter, AssigneeFilter]
     list_select_related = ["claimant", "article", "assignee"]
+    # Counting the whole table on every page costs a scan; the filtered count is enough.
+    show_full_result_count = False
     search_fields = ["text", "sentence", "claimant__name"]
     autocomplete_fields = ["article", "claimant"]
     readonly_fields = [
@@ -343,6 +387,10 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
             if hours >= 24
             else f"{hours} h {int(delta.total_seconds() % 3600 // 60)} min"
         )
+
+    def get_queryset(self, request):
+        # The article column shows the title; its full text can be large.
+        return super().get_queryset(request).defer("article__text")
 
     def get_ordering(self, request):
         return QUEUE_ORDERING.get(request.GET.get(QueueFilter.parameter_name), super().get_ordering(request))

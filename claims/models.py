@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .normalize import content_hash, normalize_url, url_host
-from .querysets import ClaimQuerySet, ReviewEventQuerySet, VerdictQuerySet
+from .querysets import TRIAGE_ORDERING, ClaimQuerySet, ReviewEventQuerySet, VerdictQuerySet
 
 
 class Outlet(models.Model):
@@ -213,7 +213,10 @@ class Claim(models.Model):
             models.UniqueConstraint(fields=["article", "span_start", "span_end"], name="claim_unique_article_span"),
         ]
         indexes = [
-            models.Index(fields=["status", "-priority", "-checkworthiness"], name="claim_triage_queue"),
+            # Matches the triage queue's ordering exactly, so the first page
+            # is read straight from the index however many candidates wait.
+            models.Index(F("status"), *TRIAGE_ORDERING, name="claim_triage_queue"),
+            models.Index(fields=["status", "-created_at"], name="claim_status_created"),
             models.Index(fields=["assignee", "status"], name="claim_assignee_status"),
             models.Index(fields=["status", "status_changed_at"], name="claim_status_changed"),
         ]

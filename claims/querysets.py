@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+# Unscored claims sort last. A Coalesce rather than NULLS LAST, because SQLite
+# cannot index NULLS LAST; the claim_triage_queue index uses the same
+# expressions, so the first page is read straight from it.
+CHECKWORTHINESS_OR_LOWEST = Coalesce(F("checkworthiness"), Value(-1.0))
+TRIAGE_ORDERING = [F("priority").desc(), CHECKWORTHINESS_OR_LOWEST.desc(), F("id").desc()]
 
 
 class ClaimQuerySet(models.QuerySet):
     def awaiting_triage(self):
-        return self.filter(status="candidate").order_by("-priority", models.F("checkworthiness").desc(nulls_last=True))
+        return self.filter(status="candidate").order_by(*TRIAGE_ORDERING)
 
     def published(self):
         return self.filter(status="published")

@@ -300,5 +300,7 @@ LOGGING = {
 FACTCHECK_ORGANIZATION_NAME = os.environ.get("FACTCHECK_ORGANIZATION_NAME", "Fact-check desk")
 # Publishing needs this many evidence items from distinct publishers.
 FACTCHECK_MIN_INDEPENDENT_SOURCES = envint("FACTCHECK_MIN_INDEPENDENT_SOURCES", 2, minimum=1)
+# Languages the desk works in (BCP 47 codes), offered as filters in the admin.
+FACTCHECK_LANGUAGES = envlist("FACTCHECK_LANGUAGES", ["en", "ar", "es", "fr", "de", "pt", "ru", "uk"])
 # Candidates waiting longer than this are flagged on the dashboard.
 FACTCHECK_TRIAGE_SLA_HOURS = envint("FACTCHECK_TRIAGE_SLA_HOURS", 48, minimum=1)
