@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from claims import views
+from claims import dashboard, views
 
 admin.site.site_header = "Fact-check desk"
 admin.site.site_title = "Fact-check desk"
@@ -11,5 +11,6 @@ admin.site.index_title = "Workspace"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
     path("admin/", admin.site.urls),
 ]
