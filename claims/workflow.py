@@ -331,7 +331,12 @@ def mark_duplicate(
                 errors={"duplicate_of": ["The canonical claim was dismissed."]},
             )
         claim.duplicate_of = canonical
-        return _finish(claim, t, by, note=note, data={"duplicate_of": canonical.pk}, extra_fields=("duplicate_of",))
+        # Claims that were duplicates of this one follow it to the root.
+        repointed = sorted(claim.duplicates.values_list("pk", flat=True))
+        if repointed:
+            Claim.objects.filter(pk__in=repointed).update(duplicate_of=canonical)
+        data = {"duplicate_of": canonical.pk, "repointed_duplicates": repointed}
+        return _finish(claim, t, by, note=note, data=data, extra_fields=("duplicate_of",))
 
 
 def _reviewer(assignee) -> AbstractBaseUser:
@@ -342,8 +347,11 @@ def _reviewer(assignee) -> AbstractBaseUser:
         raise GuardFailed("Choose a reviewer to assign.", errors={"assignee": ["This field is required."]})
     if not isinstance(assignee, User):
         try:
+            # An int is a primary key; a string is a username (which may be all digits).
             assignee = (
-                User.objects.get(pk=assignee) if str(assignee).isdigit() else User.objects.get_by_natural_key(assignee)
+                User.objects.get(pk=assignee)
+                if isinstance(assignee, int)
+                else User.objects.get_by_natural_key(assignee)
             )
         except User.DoesNotExist:
             raise GuardFailed(f"No user {assignee!r}.", errors={"assignee": ["No such user."]}) from None

@@ -5,3 +5,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 application = get_asgi_application()
+
+from factcheck.startup import log_configuration  # noqa: E402 (needs settings loaded)
+
+log_configuration()

@@ -113,3 +113,80 @@ class ReviewEventFactory(factory.django.DjangoModelFactory):
     from_status = Claim.Status.CANDIDATE
     to_status = Claim.Status.ACCEPTED
     actor = factory.SubFactory(UserFactory)
+
+
+# --- Driving claims through the real workflow ---------------------------------
+# Shared by the workflow, concurrency and CLI tests: a claim reaches a status
+# only through the transition functions, never by setting ``status``.
+
+FUTURE = dt.timedelta(days=1)
+
+
+def add_verdict_draft(claim: Claim, author, *, rating: Rating | None = None, **fields) -> Verdict:
+    """A complete draft (rating, headline, summary, explanation) on the default scale."""
+    if rating is None:
+        rating = Rating.objects.get(scale__is_default=True, label="False")
+    return VerdictFactory(claim=claim, author=author, rating=rating, status=Verdict.Status.DRAFT, **fields)
+
+
+def add_evidence(claim: Claim, *urls_and_stances: tuple[str, str], added_by=None) -> list[Evidence]:
+    return [EvidenceFactory(claim=claim, url=url, stance=stance, added_by=added_by) for url, stance in urls_and_stances]
+
+
+def add_independent_evidence(claim: Claim, added_by=None) -> list[Evidence]:
+    """Two sources from distinct publishers: one supports, one refutes."""
+    return add_evidence(
+        claim,
+        ("https://stats.example.org/unemployment-2025", Evidence.Stance.REFUTES),
+        ("https://www.reuters.com/world/unemployment-figures", Evidence.Stance.SUPPORTS),
+        added_by=added_by,
+    )
+
+
+def advance(claim: Claim, to_status: str, editor, reviewer, *, publish_at: dt.datetime | None = None) -> Claim:
+    """Drive ``claim`` from its current status to ``to_status`` along the main path.
+
+    candidate -> accepted -> assigned -> in_research -> in_review -> published
+    (or scheduled, with ``publish_at`` defaulting to a day ahead) -> retracted.
+    Before submitting it adds a complete draft by ``reviewer`` and two
+    independent sources, unless the claim already has them.
+    """
+    from claims import workflow
+
+    s = Claim.Status
+    steps = 0
+    claim.refresh_from_db()
+    while claim.status != to_status:
+        steps += 1
+        assert steps <= 10, f"cannot advance claim #{claim.pk} from {claim.status} to {to_status}"
+        if claim.status == s.CANDIDATE:
+            workflow.accept(claim.pk, by=editor)
+        elif claim.status == s.ACCEPTED:
+            workflow.assign(claim.pk, by=editor, assignee=reviewer)
+        elif claim.status == s.ASSIGNED:
+            workflow.start_research(claim.pk, by=reviewer)
+        elif claim.status == s.IN_RESEARCH:
+            if not claim.verdicts.filter(status=Verdict.Status.DRAFT).exists():
+                add_verdict_draft(claim, reviewer)
+            if not claim.evidence.exists():
+                add_independent_evidence(claim, added_by=reviewer)
+            workflow.submit(claim.pk, by=reviewer)
+        elif claim.status == s.IN_REVIEW and to_status == s.SCHEDULED:
+            workflow.approve(claim.pk, by=editor, publish_at=publish_at or timezone.now() + FUTURE)
+        elif claim.status == s.IN_REVIEW:
+            workflow.approve(claim.pk, by=editor)
+        elif claim.status == s.PUBLISHED and to_status == s.RETRACTED:
+            workflow.retract(claim.pk, by=editor, note="The source document was forged.")
+        else:
+            raise AssertionError(f"advance() does not go from {claim.status} to {to_status}")
+        claim.refresh_from_db()
+    return claim
+
+
+def member_of(group_name: str, username: str, **fields):
+    """A user in one of the role groups (the roles fixture must have run)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, **fields)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user

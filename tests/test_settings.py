@@ -107,3 +107,26 @@ def test_check_deploy_is_silent_with_production_like_values(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "security.W" not in result.stdout + result.stderr
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CACHE_", "FACTCHECK_", "SITE_URL"))
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_serving_without_a_broker_says_once_that_tasks_run_in_process():
+    result = run_python("import factcheck.wsgi", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("CELERY_BROKER_URL is not set: background tasks run eagerly in-process") == 1
+
+
+def test_serving_with_a_broker_says_nothing_about_eager_tasks():
+    result = run_python("import factcheck.wsgi", DJANGO_DEBUG="1", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    assert result.returncode == 0, result.stderr
+    assert "eagerly" not in result.stderr

@@ -67,6 +67,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         claim_id = options["claim_id"]
         user = self._user(options["username"])
+        assignee = self._user(options["assignee"]) if options["assignee"] else None
         publish_at = self._publish_at(options["publish_at"])
         try:
             # The row lock makes the "from" status in the output the one the
@@ -81,7 +82,7 @@ class Command(BaseCommand):
                     by=user,
                     expected_version=options["expected_version"],
                     note=options["note"],
-                    assignee=options["assignee"],
+                    assignee=assignee,
                     publish_at=publish_at,
                     duplicate_of=options["duplicate_of"],
                 )
