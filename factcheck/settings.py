@@ -47,6 +47,19 @@ def envint(name: str, default: int, *, minimum: int | None = None, maximum: int 
     return value
 
 
+def envfloat(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number between {minimum} and {maximum}; got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name} must be a number between {minimum} and {maximum}; got {value}")
+    return value
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -304,3 +317,20 @@ FACTCHECK_MIN_INDEPENDENT_SOURCES = envint("FACTCHECK_MIN_INDEPENDENT_SOURCES", 
 FACTCHECK_LANGUAGES = envlist("FACTCHECK_LANGUAGES", ["en", "ar", "es", "fr", "de", "pt", "ru", "uk"])
 # Candidates waiting longer than this are flagged on the dashboard.
 FACTCHECK_TRIAGE_SLA_HOURS = envint("FACTCHECK_TRIAGE_SLA_HOURS", 48, minimum=1)
+
+# Fetching pages (articles, evidence): limits of the safe fetcher.
+FACTCHECK_FETCH_MAX_BYTES = envint("FACTCHECK_FETCH_MAX_BYTES", 5_000_000, minimum=1)
+FACTCHECK_FETCH_CONNECT_TIMEOUT = envint("FACTCHECK_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
+FACTCHECK_FETCH_READ_TIMEOUT = envint("FACTCHECK_FETCH_READ_TIMEOUT", 15, minimum=1)
+FACTCHECK_FETCH_TOTAL_TIMEOUT = envint("FACTCHECK_FETCH_TOTAL_TIMEOUT", 60, minimum=1)
+FACTCHECK_FETCH_USER_AGENT = os.environ.get(
+    "FACTCHECK_FETCH_USER_AGENT", "FactCheckDesk/1.0 (+https://github.com/factcheck-desk)"
+)
+# Host names the fetcher may reach on a loopback address. Empty in production:
+# tests put the name of their local HTTP server here.
+FACTCHECK_FETCH_TEST_HOSTS = envlist("FACTCHECK_FETCH_TEST_HOSTS", [])
+
+# Claim extraction: candidates per article scoring at least the threshold,
+# the best FACTCHECK_EXTRACT_MAX_CLAIMS of them.
+FACTCHECK_EXTRACT_THRESHOLD = envfloat("FACTCHECK_EXTRACT_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
+FACTCHECK_EXTRACT_MAX_CLAIMS = envint("FACTCHECK_EXTRACT_MAX_CLAIMS", 10, minimum=1)

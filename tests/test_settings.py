@@ -78,6 +78,9 @@ def test_missing_secret_key_outside_debug_is_refused(monkeypatch):
         ("DJANGO_LOG_LEVEL", "LOUD", "one of"),
         ("FACTCHECK_MIN_INDEPENDENT_SOURCES", "0", "at least 1"),
         ("FACTCHECK_TRIAGE_SLA_HOURS", "two days", "whole number"),
+        ("FACTCHECK_EXTRACT_THRESHOLD", "high", "number between"),
+        ("FACTCHECK_EXTRACT_THRESHOLD", "1.5", "number between"),
+        ("FACTCHECK_FETCH_MAX_BYTES", "5MB", "whole number"),
     ],
 )
 def test_malformed_variable_stops_start_up_naming_it(monkeypatch, variable, value, expected):
