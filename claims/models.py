@@ -45,6 +45,7 @@ class Article(models.Model):
         EXTRACTING = "extracting", "Extracting claims"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        SAME_TEXT = "same_text", "Same text as another article"
 
     url = models.URLField(
         "source URL", max_length=2000, blank=True, help_text="Normalized on save; unique when present."
@@ -61,6 +62,16 @@ class Article(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField("ingestion error", blank=True)
+    same_text_as = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="same_text_copies",
+        help_text="The article already in the tracker with this text (the same story at another URL).",
+    )
+    fetch_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -75,6 +86,10 @@ class Article(models.Model):
                 fields=["content_hash"], condition=~Q(content_hash=""), name="article_unique_content_hash"
             ),
             models.CheckConstraint(condition=~Q(status="failed") | ~Q(error=""), name="article_failed_has_error"),
+            models.CheckConstraint(
+                condition=~Q(status="same_text") | Q(same_text_as__isnull=False),
+                name="article_same_text_points_at_original",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="article_status_created")]
 
@@ -538,6 +553,37 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Review events are append-only; they cannot be deleted.")
+
+
+class OutboxMessage(models.Model):
+    """A task to send to the broker, written in the same transaction as the
+    change that calls for it (the transactional outbox).
+
+    A request never talks to the broker: ``claims.outbox.relay`` (the
+    ``relay_outbox`` command) reads unsent rows with SKIP LOCKED and publishes
+    them, so a broker outage delays work and drops none. A row may be published
+    twice (the relay can die between publishing and marking it sent); every
+    task is idempotent.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    queue = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["available_at", "id"], condition=Q(sent_at__isnull=True), name="outbox_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        state = f"sent {self.sent_at:%Y-%m-%d %H:%M:%S}" if self.sent_at else f"pending ({self.attempts} attempts)"
+        return f"{self.task}({self.kwargs}) {state}"
 
 
 class ServiceHeartbeat(models.Model):

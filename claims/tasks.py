@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 
 from celery import shared_task
@@ -33,3 +34,35 @@ def publish_due_claims() -> int:
         if workflow.publish_scheduled(claim_id) is not None:
             published += 1
     return published
+
+
+FETCH_MAX_RETRIES = 5
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=FETCH_MAX_RETRIES, soft_time_limit=120, time_limit=150)
+def ingest_article(self, article_id: int) -> str:
+    """Fetch an article and store its text; queues claim extraction.
+
+    Transient fetch failures (timeouts, connection errors, 429, 5xx) retry
+    with exponential backoff and jitter; the last failure is stored on the
+    article. Without a broker there is nobody to retry later, so the first
+    failure is stored at once.
+    """
+    from .fetching import FetchError
+    from .ingestion import ingest
+
+    final = self.request.is_eager or self.request.retries >= self.max_retries
+    try:
+        return ingest(article_id, final_attempt=final)
+    except FetchError as exc:
+        # 2, 4, 8, 16, 32 s (capped at 10 min), with full jitter.
+        countdown = random.uniform(1, min(600, 2 ** (self.request.retries + 1)))  # noqa: S311
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def extract_article_claims(article_id: int) -> int:
+    """Save an article's check-worthy claims as candidates (idempotent)."""
+    from .ingestion import extract
+
+    return extract(article_id)

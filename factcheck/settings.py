@@ -282,6 +282,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The publish timeout bounds how long a caller can wait on an unreachable broker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5, "socket_timeout": 5}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Slow network work and CPU-bound extraction scale separately:
+#   celery -A factcheck worker -Q fetch      and     celery -A factcheck worker -Q extract,default
+CELERY_TASK_ROUTES = {
+    "claims.tasks.ingest_article": {"queue": "fetch"},
+    "claims.tasks.extract_article_claims": {"queue": "extract"},
+}
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "claims.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},

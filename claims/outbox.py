@@ -1,0 +1,142 @@
+"""The transactional outbox: background work is recorded in the database in the
+same transaction as the change that calls for it, then relayed to the broker.
+
+Why: a broker call can hang for seconds when Redis is unreachable, and can
+raise even though the message was delivered. So a request never talks to the
+broker. ``enqueue`` only inserts a row; ``relay`` (run by the ``relay_outbox``
+command, or in-process when no broker is configured) publishes unsent rows
+under ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them sent. A broker
+outage leaves rows unsent, to be published when it is back: work is delayed,
+never dropped. A row can be published twice (the relay may die between the
+publish and the commit), so every task it carries is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+def enqueue(task: str, *, queue: str = "", **kwargs) -> OutboxMessage:
+    """Record ``task(**kwargs)`` to run once the current transaction commits.
+
+    Call inside the transaction that makes the change; the work is committed or
+    rolled back with it.
+    """
+    message = OutboxMessage.objects.create(task=task, kwargs=kwargs, queue=queue)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker: run the work in this process as soon as the change is committed.
+        transaction.on_commit(relay_in_process)
+    return message
+
+
+@dataclass
+class RelayResult:
+    sent: int = 0
+    failed: int = 0
+    error: str = ""
+
+
+def _backoff(attempts: int) -> timedelta:
+    # Exponential with full jitter, capped at five minutes.
+    return timedelta(seconds=random.uniform(0, min(300, 2**attempts)))  # noqa: S311 (jitter, not security)
+
+
+def publish_to_broker(message: OutboxMessage) -> None:
+    from factcheck.celery import app
+
+    options = {"queue": message.queue} if message.queue else {}
+    # retry=False: a broker that is down fails this publish fast; the row stays
+    # unsent and the relay tries again later.
+    app.send_task(message.task, kwargs=message.kwargs, retry=False, **options)
+
+
+def relay(*, batch: int = 100, publish: Callable[[OutboxMessage], None] | None = None) -> RelayResult:
+    """Publish up to ``batch`` due, unsent messages, oldest first.
+
+    Stops at the first failure (the broker is probably down) and schedules
+    that message's next attempt with backoff. Several relays may run at once:
+    SKIP LOCKED gives each its own rows.
+    """
+    publish = publish or publish_to_broker
+    result = RelayResult()
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, available_at__lte=now)
+            .order_by("available_at", "pk")[:batch]
+        )
+        for message in rows:
+            try:
+                publish(message)
+            except Exception as exc:  # noqa: BLE001 (any broker failure leaves the row for later)
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                message.available_at = timezone.now() + _backoff(message.attempts)
+                message.save(update_fields=["attempts", "last_error", "available_at"])
+                result.failed += 1
+                result.error = message.last_error
+                logger.warning("outbox: could not publish %s #%s: %s", message.task, message.pk, message.last_error)
+                break
+            message.sent_at = timezone.now()
+            message.attempts += 1
+            message.save(update_fields=["sent_at", "attempts"])
+            result.sent += 1
+    return result
+
+
+def run_in_process(message: OutboxMessage) -> None:
+    from factcheck.celery import app
+
+    app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
+
+
+def relay_in_process() -> int:
+    """Without a broker: run due messages here, until none is left.
+
+    Tasks queue follow-up work through the outbox too; a nested call (from a
+    task's own commit) returns at once and the outer loop picks the new rows up.
+    """
+    if getattr(_local, "relaying", False):
+        return 0
+    _local.relaying = True
+    done = 0
+    try:
+        while True:
+            with transaction.atomic():
+                message = (
+                    OutboxMessage.objects.select_for_update(skip_locked=True)
+                    .filter(sent_at__isnull=True, available_at__lte=timezone.now())
+                    .order_by("available_at", "pk")
+                    .first()
+                )
+                if message is None:
+                    return done
+                message.sent_at = timezone.now()
+                message.attempts += 1
+                message.save(update_fields=["sent_at", "attempts"])
+            # Outside the transaction, as a worker would run it. A failure is
+            # recorded by the task itself (e.g. on the article); it does not
+            # stop the loop or the request that triggered it.
+            try:
+                run_in_process(message)
+            except Exception:
+                logger.exception("outbox: %s #%s failed in-process", message.task, message.pk)
+            done += 1
+    finally:
+        _local.relaying = False
