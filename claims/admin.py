@@ -101,6 +101,8 @@ class ClaimInline(HttpsURLsMixin, admin.TabularInline):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    url = forms.URLField(label="Source URL", max_length=2000, required=False, assume_scheme="https")
+
     class Meta:
         model = Article
         # The admin passes the fields of the page's fieldsets.

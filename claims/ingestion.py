@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
@@ -23,8 +24,6 @@ logger = logging.getLogger(__name__)
 
 INGEST_TASK = "claims.tasks.ingest_article"
 EXTRACT_TASK = "claims.tasks.extract_article_claims"
-FETCH_QUEUE = "fetch"
-EXTRACT_QUEUE = "extract"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, h
             if document is not None:
                 _apply_document(article, document, url or None)
                 article.save()
-            outbox.enqueue(INGEST_TASK, queue=FETCH_QUEUE, article_id=article.pk)
+            outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article.pk)
     except IntegrityError:
         # Someone submitted the same URL or text a moment ago.
         if existing := _existing(url, text):
@@ -176,7 +175,7 @@ def _queue_extraction(article: Article) -> None:
     if not article.language:
         article.language = detect_language(article.text)
     article.save(update_fields=["status", "error", "language", "updated_at"])
-    outbox.enqueue(EXTRACT_TASK, queue=EXTRACT_QUEUE, article_id=article.pk)
+    outbox.enqueue(EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, article_id=article.pk)
 
 
 def rerun_extraction(article_id: int) -> bool:

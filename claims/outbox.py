@@ -56,13 +56,36 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(0, min(300, 2**attempts)))  # noqa: S311 (jitter, not security)
 
 
-def publish_to_broker(message: OutboxMessage) -> None:
-    from factcheck.celery import app
+class BrokerPublisher:
+    """Publishes outbox messages over one broker connection with short timeouts,
+    so an unreachable or hung broker fails a relay pass in seconds."""
 
-    options = {"queue": message.queue} if message.queue else {}
-    # retry=False: a broker that is down fails this publish fast; the row stays
-    # unsent and the relay tries again later.
-    app.send_task(message.task, kwargs=message.kwargs, retry=False, **options)
+    def __init__(self, broker_url: str | None = None, *, timeout: float | None = None):
+        from factcheck.celery import app
+
+        self.app = app
+        self.broker_url = broker_url or app.conf.broker_url
+        self.timeout = timeout or settings.FACTCHECK_OUTBOX_PUBLISH_TIMEOUT
+        self._connection = None
+
+    def __call__(self, message: OutboxMessage) -> None:
+        from kombu import Connection
+
+        if self._connection is None:
+            self._connection = Connection(
+                self.broker_url,
+                connect_timeout=self.timeout,
+                transport_options={"socket_connect_timeout": self.timeout, "socket_timeout": self.timeout},
+            )
+        options = {"queue": message.queue} if message.queue else {}
+        # retry=False: a broker that is down fails this publish at once; the
+        # row stays unsent and a later pass tries again.
+        self.app.send_task(message.task, kwargs=message.kwargs, connection=self._connection, retry=False, **options)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.release()
+            self._connection = None
 
 
 def relay(*, batch: int = 100, publish: Callable[[OutboxMessage], None] | None = None) -> RelayResult:
@@ -72,8 +95,18 @@ def relay(*, batch: int = 100, publish: Callable[[OutboxMessage], None] | None =
     that message's next attempt with backoff. Several relays may run at once:
     SKIP LOCKED gives each its own rows.
     """
-    publish = publish or publish_to_broker
+    own_publisher = publish is None
+    publish = publish or BrokerPublisher()
     result = RelayResult()
+    try:
+        _relay_pass(batch, publish, result)
+    finally:
+        if own_publisher:
+            publish.close()
+    return result
+
+
+def _relay_pass(batch: int, publish: Callable[[OutboxMessage], None], result: RelayResult) -> None:
     now = timezone.now()
     with transaction.atomic():
         rows = list(
@@ -97,7 +130,6 @@ def relay(*, batch: int = 100, publish: Callable[[OutboxMessage], None] | None =
             message.attempts += 1
             message.save(update_fields=["sent_at", "attempts"])
             result.sent += 1
-    return result
 
 
 def run_in_process(message: OutboxMessage) -> None:

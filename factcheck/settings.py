@@ -284,10 +284,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Slow network work and CPU-bound extraction scale separately:
 #   celery -A factcheck worker -Q fetch      and     celery -A factcheck worker -Q extract,default
+# FACTCHECK_QUEUE_PREFIX lets several deployments (or test runs) share one broker.
+FACTCHECK_QUEUE_PREFIX = os.environ.get("FACTCHECK_QUEUE_PREFIX", "")
+FACTCHECK_FETCH_QUEUE = FACTCHECK_QUEUE_PREFIX + "fetch"
+FACTCHECK_EXTRACT_QUEUE = FACTCHECK_QUEUE_PREFIX + "extract"
 CELERY_TASK_ROUTES = {
-    "claims.tasks.ingest_article": {"queue": "fetch"},
-    "claims.tasks.extract_article_claims": {"queue": "extract"},
+    "claims.tasks.ingest_article": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.extract_article_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
 }
+# How long the outbox relay waits on the broker before it gives up for this pass.
+FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "claims.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},

@@ -19,7 +19,7 @@ from claims.models import Claim, Verdict
 from claims.roles import REVIEWERS
 
 from .factories import ClaimFactory, advance, member_of
-from .test_celery_worker import ROOT, database_url_for_this_test_database
+from .workers import ROOT, database_url_for_this_test_database
 
 S = Claim.Status
 

@@ -43,8 +43,8 @@ def extract_document(page: str, *, url: str | None = None) -> ArticleDocument:
         include_comments=False,
         include_tables=False,
         include_images=False,
-        as_dict=True,
     )
+    doc = doc.as_dict() if doc is not None else None
     if not doc or not (doc.get("text") or "").strip():
         return ArticleDocument(text="", language=_html_language(page))
     title = (doc.get("title") or "").strip()
