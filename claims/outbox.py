@@ -135,6 +135,9 @@ def _relay_pass(batch: int, publish: Callable[[OutboxMessage], None], result: Re
 def run_in_process(message: OutboxMessage) -> None:
     from factcheck.celery import app
 
+    # Registers the tasks: autodiscovery only runs when a worker starts.
+    from . import tasks  # noqa: F401
+
     app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
 
 

@@ -1,0 +1,265 @@
+"""Score sentences for how much they deserve fact-checking.
+
+    from claims.extraction.checkworthiness import score
+    score(["Unemployment fell by 3.1 percent last year.", "Thank you very much."])
+
+The model is a logistic regression over hashed word 1-2-grams and a few
+hand-written cues (numbers, comparatives, claim vocabulary, sentence length),
+trained on the CLEF-2019 CheckThat! Task 1 debates (see MODEL_CARD.md and
+claims/extraction/training.py). Each sentence is scored on its own: the score
+does not depend on the other sentences in the batch.
+
+The shipped model is an .npz archive of plain arrays plus a JSON config, read
+with ``allow_pickle=False``, so loading it runs no code from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.feature_extraction.text import HashingVectorizer
+
+MODEL_PATH = Path(__file__).resolve().with_name("checkworthiness.npz")
+FORMAT_VERSION = 1
+
+# The HashingVectorizer parameters a model file may set; anything else in the
+# file is refused rather than passed through.
+HASHING_KEYS = frozenset(
+    {"n_features", "ngram_range", "lowercase", "token_pattern", "binary", "norm", "alternate_sign"}
+)
+
+
+class ModelError(Exception):
+    """The model file is missing, malformed or made for other code."""
+
+
+# Normalisation: news text uses typographic quotes and "%" where debate
+# transcripts use ASCII apostrophes and "percent"; map both to the training form.
+_TYPOGRAPHIC = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_PERCENT_SIGN = re.compile(r"\s*%")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    text = text.translate(_TYPOGRAPHIC)
+    text = _PERCENT_SIGN.sub(" percent", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_PERCENT = re.compile(r"\bpercent(age)?\b|\bper cent\b", re.I)
+_MONEY = re.compile(r"[$£€]\s*\d|\b(dollars?|cents?|million|billion|trillion)\b", re.I)
+_QUANTITY = re.compile(
+    r"\b(hundreds?|thousands?|millions|billions|dozens?|half|third|quarter|double[sd]?|triple[sd]?|twice|times)\b", re.I
+)
+_NUMBER_WORD = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(19|20)\d\d\b|\b(19|20)\d0s\b|'\d0s\b")
+_SUPERLATIVE = re.compile(
+    r"\b(most|least|best|worst|highest|lowest|largest|biggest|smallest|greatest|first|last|only|record|ever|all-time)\b"
+    r"|\b\w{3,}est\b",
+    re.I,
+)
+_COMPARATIVE = re.compile(
+    r"\b(more|less|fewer|than|higher|lower|larger|bigger|smaller|greater|better|worse|increased?|decreased?|rise|rose|risen"
+    r"|fell|fall|fallen|dropped|grew|grown|doubled|tripled|up|down)\b",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(not|no|never|nothing|none|nobody|neither|nor|cannot)\b|n't\b", re.I)
+_WE = re.compile(r"\b(we|our|us|ours)\b", re.I)
+_I = re.compile(r"\b(i|me|my|mine|i'm|i've|i'll)\b", re.I)
+_YOU = re.compile(r"\b(you|your|yours|you're)\b", re.I)
+_THEY = re.compile(r"\b(he|she|they|his|her|their|them)\b", re.I)
+_CLAIM_CUE = re.compile(
+    r"\b(percent|million|billion|trillion|tax|taxes|jobs?|cut|cuts|increased?|never|voted|vote|votes|debt|deficit"
+    r"|unemployment|wages?|income|economy|trade|deal|budget|spending|spent|paid|rate|crime|murders?|immigrants?|illegal"
+    r"|border|nuclear|law|laws|supported|opposed|signed|passed|created|lost|average|number|since|ago|history|country|countries)\b",
+    re.I,
+)
+_MODAL = re.compile(r"\b(will|would|should|must|can|could|may|might|going to|gonna|want to|need to)\b", re.I)
+_OPENER = re.compile(r"^(thank|thanks|ok|okay|well|yes|no|so|good|great|right|please|let me|look|folks|ladies)\b", re.I)
+_OPINION = re.compile(r"\b(i think|i believe|i feel|i hope|i want|in my opinion|i'm not sure)\b", re.I)
+# A capitalised word that does not start the sentence: names, places, bodies.
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_PAST = re.compile(r"\b(was|were|had|did|has been|have been|\w{3,}ed)\b", re.I)
+
+
+def _has(pattern: re.Pattern[str]) -> Callable[[str, int], float]:
+    return lambda text, n: float(pattern.search(text) is not None)
+
+
+def _count(pattern: re.Pattern[str], cap: int) -> Callable[[str, int], float]:
+    return lambda text, n: min(len(pattern.findall(text)), cap) / cap
+
+
+# (name, function of the normalised text and its word count). The names are
+# stored in the model file and checked on load, so editing this list without
+# retraining fails loudly instead of scoring with shifted weights.
+DENSE_FEATURES: tuple[tuple[str, Callable[[str, int], float]], ...] = (
+    ("log_words", lambda text, n: float(np.log1p(n)) / 4),
+    ("under_6_words", lambda text, n: float(n < 6)),
+    ("under_3_words", lambda text, n: float(n < 3)),
+    ("over_30_words", lambda text, n: float(n > 30)),
+    ("digit", _has(_DIGIT)),
+    ("digits", _count(_DIGIT, 10)),
+    ("percent", _has(_PERCENT)),
+    ("money", _has(_MONEY)),
+    ("quantity", _has(_QUANTITY)),
+    ("number_word", _has(_NUMBER_WORD)),
+    ("year", _has(_YEAR)),
+    ("superlative", _has(_SUPERLATIVE)),
+    ("comparative", _has(_COMPARATIVE)),
+    ("negation", _has(_NEGATION)),
+    ("we", _has(_WE)),
+    ("i", _has(_I)),
+    ("you", _has(_YOU)),
+    ("they", _has(_THEY)),
+    ("claim_cue", _has(_CLAIM_CUE)),
+    ("claim_cues", _count(_CLAIM_CUE, 5)),
+    ("modal", _has(_MODAL)),
+    ("opener", _has(_OPENER)),
+    ("opinion", _has(_OPINION)),
+    ("names", _count(_NAME, 5)),
+    ("acronym", _has(_ACRONYM)),
+    ("past_tense", _has(_PAST)),
+    ("question", lambda text, n: float(text.endswith("?"))),
+    ("exclamation", lambda text, n: float("!" in text)),
+)
+DENSE_FEATURE_NAMES = tuple(name for name, _ in DENSE_FEATURES)
+
+
+def dense_features(texts: Sequence[str]) -> np.ndarray:
+    """Hand-written cues of already normalised texts, one row per text."""
+    rows = np.zeros((len(texts), len(DENSE_FEATURES)), dtype=np.float64)
+    for i, text in enumerate(texts):
+        n = len(_WORD.findall(text))
+        rows[i] = [feature(text, n) for _, feature in DENSE_FEATURES]
+    return rows
+
+
+def hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
+    unknown = set(hashing) - HASHING_KEYS
+    if unknown:
+        raise ModelError(f"unknown hashing parameters: {', '.join(sorted(unknown))}")
+    params = dict(hashing)
+    if "ngram_range" in params:
+        params["ngram_range"] = tuple(params["ngram_range"])
+    return HashingVectorizer(**params)
+
+
+def feature_matrix(texts: Sequence[str], hashing: dict[str, Any]) -> sp.csr_matrix:
+    """Hashed word n-grams, then the dense cues, as one sparse matrix."""
+    normalised = [normalise(text) for text in texts]
+    words = hashing_vectorizer(hashing).transform(normalised)
+    return sp.hstack([words, sp.csr_matrix(dense_features(normalised))], format="csr")
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset)."""
+
+    hashing: dict[str, Any]
+    coef: np.ndarray
+    intercept: float
+    calibration: tuple[float, float]
+    info: dict[str, Any]
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        return feature_matrix(texts, self.hashing) @ self.coef + self.intercept
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        slope, offset = self.calibration
+        return expit(slope * self.decision_function(texts) + offset).tolist()
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        config = {
+            "format_version": FORMAT_VERSION,
+            "hashing": self.hashing,
+            "dense_features": list(DENSE_FEATURE_NAMES),
+            "intercept": self.intercept,
+            "calibration": list(self.calibration),
+            "info": self.info,
+        }
+        arrays = {
+            "config": np.array(json.dumps(config, sort_keys=True, indent=1)),
+            "coef": self.coef.astype("<f4"),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # np.savez stamps each member with the current time; fixed stamps keep
+        # retraining byte-for-byte reproducible.
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(member, "w") as stream:
+                    np.lib.format.write_array(stream, array, allow_pickle=False)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Model:
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                config = json.loads(str(archive["config"]))
+                coef = archive["coef"].astype(np.float64)
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"cannot read check-worthiness model {path}: {exc}") from exc
+        if config.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{path}: format version {config.get('format_version')!r}, this code reads {FORMAT_VERSION}"
+            )
+        if tuple(config["dense_features"]) != DENSE_FEATURE_NAMES:
+            raise ModelError(f"{path} was trained with other hand-written features; retrain it (train_checkworthiness)")
+        n_features = config["hashing"]["n_features"] + len(DENSE_FEATURE_NAMES)
+        if coef.shape != (n_features,):
+            raise ModelError(f"{path}: {coef.shape[0]} weights, the config needs {n_features}")
+        slope, offset = config["calibration"]
+        return cls(
+            hashing=config["hashing"],
+            coef=coef,
+            intercept=float(config["intercept"]),
+            calibration=(float(slope), float(offset)),
+            info=config.get("info", {}),
+        )
+
+
+_model: Model | None = None
+_model_lock = threading.Lock()
+
+
+def get_model() -> Model:
+    """The shipped model, read once per process."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                _model = Model.load(MODEL_PATH)
+    return _model
+
+
+def forget_model() -> None:
+    """Read the model file again on next use (after retraining it in this process)."""
+    global _model
+    with _model_lock:
+        _model = None
+
+
+def score(sentences: Sequence[str]) -> list[float]:
+    """One score in [0, 1] per sentence, in the same order; higher means more check-worthy."""
+    return get_model().score(list(sentences))
