@@ -24,6 +24,8 @@ never chosen on the debate being scored (nested cross-validation).
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,13 +37,20 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from .checkworthiness import Model, feature_matrix
+from .checkworthiness import Model, feature_matrix, normalise
 
 HASHING = {"n_features": 2**16, "ngram_range": [1, 2], "lowercase": True, "alternate_sign": False, "norm": "l2"}
 C_GRID = (0.1, 0.3, 1.0, 3.0)
 INNER_FOLDS = 5
 SEED = 0
 TOP_K = 10
+# Extra check-worthy examples from fact-checkers' ClaimReview records (news,
+# posts, speeches): a fixed sample, together weighing EXTRA_WEIGHT times the
+# debates' check-worthy sentences.
+POLITIFACT_FILE = "politifact-ct2021-2b.claimreview.jsonl"
+GOOGLE_FILE = "google-factcheck-api-sample.json"
+EXTRA_POSITIVES = 2000
+EXTRA_WEIGHT = 1.0
 
 
 class DataError(ValueError):
@@ -81,6 +90,70 @@ def load_debates(data_dir: Path) -> list[Debate]:
     return debates
 
 
+# Fact-checkers write a claim as a paraphrase ("Says the bill ...") or as a
+# quotation; debate sentences have neither. Both cues are removed so that
+# they cannot tell the extra positives from the debates' sentences.
+_SAYS = re.compile(r"^(says|claims|said|stated|suggests|shows)( that)?\s+", re.I)
+_QUOTES = re.compile(r"[\"\u201c\u201d\u00ab\u00bb]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def clean_claim(text: str) -> str:
+    """A fact-checker's wording of a claim, without quote marks or a leading "Says"."""
+    text = _QUOTES.sub("", normalise(text)).strip()
+    text = _SAYS.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip(" .,;:")
+    if text:
+        text = text[0].upper() + text[1:]
+        if text[-1] not in ".!?":
+            text += "."
+    return text
+
+
+def _sample_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_extra_positives(claimreview_dir: Path, limit: int = EXTRA_POSITIVES) -> list[str]:
+    """A fixed sample of English claims that fact-checkers chose to check.
+
+    Reads the PolitiFact ClaimReview file (``claimReviewed``) and the English
+    records of the Google Fact Check Tools sample (``text``), cleans them with
+    ``clean_claim``, drops duplicates and claims under 5 words, and keeps the
+    ``limit`` whose SHA-256 comes first (deterministic, spread over the files).
+    """
+    folder = Path(claimreview_dir)
+    politifact, google = folder / POLITIFACT_FILE, folder / GOOGLE_FILE
+    if not politifact.is_file() and not google.is_file():
+        raise DataError(f"neither {POLITIFACT_FILE} nor {GOOGLE_FILE} in {folder}")
+    texts = []
+    if politifact.is_file():
+        with politifact.open(encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"{politifact}:{number}: not JSON: {exc}") from exc
+                if str(record.get("inLanguage", "en")).startswith("en"):
+                    texts.append(str(record.get("claimReviewed") or ""))
+    if google.is_file():
+        try:
+            records = json.loads(google.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{google}: not JSON: {exc}") from exc
+        for record in records:
+            reviews = record.get("claimReview") or []
+            text = str(record.get("text") or "")
+            letters = len(_LATIN.findall(text))
+            if any(r.get("languageCode") == "en" for r in reviews) and letters > 0.5 * len(text.replace(" ", "")):
+                texts.append(text)
+    cleaned = {clean_claim(t) for t in texts}
+    usable = sorted((t for t in cleaned if len(t.split()) >= 5), key=_sample_key)
+    return usable[:limit]
+
+
 def fingerprint(debates: Sequence[Debate]) -> str:
     digest = hashlib.sha256()
     for debate in debates:
@@ -108,25 +181,43 @@ class _Dataset:
     X: sp.csr_matrix
     y: np.ndarray
     groups: np.ndarray  # index of each row's debate
+    extra: tuple[str, ...]  # extra check-worthy texts, used in every training fold
+    X_extra: sp.csr_matrix
 
     @classmethod
-    def build(cls, debates: Sequence[Debate]) -> _Dataset:
+    def build(cls, debates: Sequence[Debate], extra: Sequence[str] = ()) -> _Dataset:
         sentences = [s for debate in debates for s in debate.sentences]
         groups = np.concatenate([np.full(len(d.sentences), i) for i, d in enumerate(debates)])
         y = np.concatenate([d.labels for d in debates])
-        return cls(list(debates), feature_matrix(sentences, HASHING), y, groups)
+        X_extra = feature_matrix(list(extra), HASHING) if extra else sp.csr_matrix((0, 0))
+        return cls(list(debates), feature_matrix(sentences, HASHING), y, groups, tuple(extra), X_extra)
 
 
-def _fit(X: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
-    classifier = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=SEED)
-    return classifier.fit(X, y)
+def _fit(
+    X: sp.csr_matrix, y: np.ndarray, c: float, X_extra: sp.csr_matrix, extra_weight: float
+) -> LogisticRegression:
+    """Class-balanced logistic regression on the debate rows, plus the extra positives.
+
+    Debate rows get scikit-learn's "balanced" weights; the extra positives
+    share extra_weight times the total weight of the debates' positives.
+    """
+    n, n_pos, n_extra = len(y), int(y.sum()), X_extra.shape[0]
+    weights = np.where(y == 1, n / (2 * n_pos), n / (2 * (n - n_pos)))
+    if n_extra and extra_weight > 0:
+        X = sp.vstack([X, X_extra], format="csr")
+        y = np.concatenate([y, np.ones(n_extra, dtype=y.dtype)])
+        weights = np.concatenate([weights, np.full(n_extra, extra_weight * (n / 2) / n_extra)])
+    classifier = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=SEED)
+    return classifier.fit(X, y, sample_weight=weights)
 
 
 def _debate_map(y: np.ndarray, groups: np.ndarray, scores: np.ndarray, members: np.ndarray) -> float:
     return float(np.mean([average_precision(y[groups == g], scores[groups == g]) for g in members]))
 
 
-def _train(data: _Dataset, members: np.ndarray, c_grid: Sequence[float], inner_folds: int) -> Model:
+def _train(
+    data: _Dataset, members: np.ndarray, c_grid: Sequence[float], inner_folds: int, extra_weight: float
+) -> Model:
     """Train on the debates whose indices are in members (the whole procedure of the module docstring)."""
     if len(members) < 2:
         raise DataError("training needs at least two debates: C is chosen by holding whole debates out")
@@ -146,7 +237,7 @@ def _train(data: _Dataset, members: np.ndarray, c_grid: Sequence[float], inner_f
             held_out = fold == k
             if not y[~held_out].any():
                 continue  # every positive is in the held-out part; its scores stay 0
-            scores[held_out] = _fit(X[~held_out], y[~held_out], c).decision_function(X[held_out])
+            scores[held_out] = _fit(X[~held_out], y[~held_out], c, data.X_extra, extra_weight).decision_function(X[held_out])
         out_of_fold[c] = scores
         inner_map[c] = _debate_map(y, groups, scores, members)
     # Ties go to the first (most regularised) C of the grid.
@@ -154,15 +245,16 @@ def _train(data: _Dataset, members: np.ndarray, c_grid: Sequence[float], inner_f
 
     platt = LogisticRegression(C=1e4, class_weight="balanced", solver="lbfgs", max_iter=1000)
     platt.fit(out_of_fold[best_c].reshape(-1, 1), y)
-    final = _fit(X, y, best_c)
+    final = _fit(X, y, best_c, data.X_extra, extra_weight)
     trained_on = [data.debates[g] for g in sorted(members)]
+    use_extra = bool(data.extra) and extra_weight > 0
     return Model(
         hashing=dict(HASHING),
         coef=final.coef_[0].astype(np.float32).astype(np.float64),
         intercept=float(final.intercept_[0]),
         calibration=(float(platt.coef_[0][0]), float(platt.intercept_[0])),
         info={
-            "estimator": "LogisticRegression(liblinear, class_weight=balanced)",
+            "estimator": "LogisticRegression(liblinear, balanced sample weights)",
             "c": best_c,
             "c_grid": list(c_grid),
             "inner_folds": folds,
@@ -171,14 +263,25 @@ def _train(data: _Dataset, members: np.ndarray, c_grid: Sequence[float], inner_f
             "sentences": int(len(y)),
             "check_worthy": int(y.sum()),
             "data_sha256": fingerprint(trained_on),
+            "extra_positives": len(data.extra) if use_extra else 0,
+            "extra_weight": extra_weight if use_extra else 0.0,
+            "extra_sha256": hashlib.sha256("\n".join(data.extra).encode()).hexdigest() if use_extra else None,
             "scikit_learn": sklearn.__version__,
         },
     )
 
 
-def train(debates: Sequence[Debate], *, c_grid: Sequence[float] = C_GRID, inner_folds: int = INNER_FOLDS) -> Model:
-    data = _Dataset.build(debates)
-    return _train(data, np.arange(len(debates)), tuple(c_grid), inner_folds)
+def train(
+    debates: Sequence[Debate],
+    extra: Sequence[str] = (),
+    *,
+    c_grid: Sequence[float] = C_GRID,
+    inner_folds: int = INNER_FOLDS,
+    extra_weight: float = EXTRA_WEIGHT,
+) -> Model:
+    """Train on every debate, plus the extra check-worthy texts (see ``load_extra_positives``)."""
+    data = _Dataset.build(debates, extra)
+    return _train(data, np.arange(len(debates)), tuple(c_grid), inner_folds, extra_weight)
 
 
 @dataclass(frozen=True)
@@ -236,21 +339,23 @@ def spread(count: int, total: int) -> list[int]:
 
 def cross_validate(
     debates: Sequence[Debate],
+    extra: Sequence[str] = (),
     *,
     folds: int | None = None,
     c_grid: Sequence[float] = C_GRID,
     inner_folds: int = INNER_FOLDS,
+    extra_weight: float = EXTRA_WEIGHT,
 ) -> CrossValidation:
     """Leave one debate out: train on the others (choosing C among them), score the held-out one.
 
     folds limits the run to that many held-out debates, spread evenly over the list.
     """
-    data = _Dataset.build(debates)
+    data = _Dataset.build(debates, extra)
     everyone = np.arange(len(debates))
     held_out = spread(folds, len(debates)) if folds else list(everyone)
     results = []
     for g in held_out:
-        model = _train(data, everyone[everyone != g], tuple(c_grid), inner_folds)
+        model = _train(data, everyone[everyone != g], tuple(c_grid), inner_folds, extra_weight)
         debate = data.debates[g]
         rows = data.groups == g
         slope, offset = model.calibration

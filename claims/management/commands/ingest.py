@@ -7,7 +7,6 @@ python manage.py ingest --sync --format json pages/*.html
 from __future__ import annotations
 
 import json
-import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -52,7 +51,7 @@ class Command(BaseCommand):
             if show_progress:
                 self._progress(index, len(sources))
         if show_progress:
-            sys.stderr.write("\n")
+            self.stderr.write("")
         if failures:
             raise CommandError(f"{failures} of {len(sources)} source(s) failed; see the messages above.")
 
@@ -79,5 +78,5 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         width = 30
         filled = width * done // total
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stderr.flush()
+        self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
+        self.stderr.flush()
