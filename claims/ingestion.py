@@ -198,7 +198,7 @@ def extract(article_id: int) -> int:
     from .extraction.candidates import extract_candidates
 
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("outlet").filter(pk=article_id).first()
+        article = Article.objects.select_for_update(of=("self",)).select_related("outlet").filter(pk=article_id).first()
         if article is None or article.status != Article.Status.EXTRACTING:
             return 0
         candidates = extract_candidates(article.text, language=article.language or "en")

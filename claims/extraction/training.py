@@ -193,9 +193,7 @@ class _Dataset:
         return cls(list(debates), feature_matrix(sentences, HASHING), y, groups, tuple(extra), X_extra)
 
 
-def _fit(
-    X: sp.csr_matrix, y: np.ndarray, c: float, X_extra: sp.csr_matrix, extra_weight: float
-) -> LogisticRegression:
+def _fit(X: sp.csr_matrix, y: np.ndarray, c: float, X_extra: sp.csr_matrix, extra_weight: float) -> LogisticRegression:
     """Class-balanced logistic regression on the debate rows, plus the extra positives.
 
     Debate rows get scikit-learn's "balanced" weights; the extra positives
@@ -237,7 +235,9 @@ def _train(
             held_out = fold == k
             if not y[~held_out].any():
                 continue  # every positive is in the held-out part; its scores stay 0
-            scores[held_out] = _fit(X[~held_out], y[~held_out], c, data.X_extra, extra_weight).decision_function(X[held_out])
+            scores[held_out] = _fit(X[~held_out], y[~held_out], c, data.X_extra, extra_weight).decision_function(
+                X[held_out]
+            )
         out_of_fold[c] = scores
         inner_map[c] = _debate_map(y, groups, scores, members)
     # Ties go to the first (most regularised) C of the grid.
