@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -113,12 +115,26 @@ def test_ingesting_twice_fetches_once(broker_configured, site):
     [
         ("/missing", "answered 404 Not Found"),
         ("/pdf", "application/pdf"),
+        ("/huge", "more than the limit of 50 KB"),
+        ("/slow", "stopped answering for more than 1 seconds"),
     ],
 )
-def test_fetch_failures_are_stored_on_the_article(broker_configured, site, path, expected):
+def test_fetch_failures_are_stored_on_the_article(broker_configured, site, settings, path, expected):
+    settings.FACTCHECK_FETCH_MAX_BYTES = 50_000
+    settings.FACTCHECK_FETCH_READ_TIMEOUT = 1
+
     @site.route("/pdf")
     def pdf(request):
         request.reply(200, b"%PDF-1.4", content_type="application/pdf")
+
+    @site.route("/huge")
+    def huge(request):
+        request.reply(200, b"<p>" + b"x" * 200_000 + b"</p>")
+
+    @site.route("/slow")
+    def slow(request):
+        time.sleep(2.5)
+        request.reply(200, b"<p>late</p>")
 
     article = ingestion.submit_article(url=site.url(path)).article
     assert ingestion.ingest(article.pk) == "failed"

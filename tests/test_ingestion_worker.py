@@ -191,3 +191,29 @@ def test_broker_that_accepts_connections_but_never_answers_delays_work_but_drops
     with celery_worker(queues, env=env) as proc:
         relay_until_done(ids, proc)
         assert_extracted_exactly_once(ids)
+
+
+def test_transient_fetch_failures_are_retried_by_the_worker_with_backoff(pipeline):
+    queues, env = pipeline
+    with LocalHTTPServer() as site:
+        answers = iter([503, 503])
+
+        @site.route("/flaky")
+        def flaky(request):
+            status = next(answers, 200)
+            if status != 200:
+                request.reply(status, b"busy", content_type="text/plain")
+            else:
+                request.reply(
+                    200,
+                    b"<html><body><article><p>" + STORIES[0].format(n=99).encode() + b"</p></article></body></html>",
+                )
+
+        with celery_worker(queues, env=env) as proc:
+            article = ingestion.submit_article(url=site.url("/flaky")).article
+            relay_until_done([article.pk], proc)
+        article.refresh_from_db()
+        assert article.status == Article.Status.DONE, article.error
+        assert article.fetch_attempts == 3
+        assert len(site.requests) == 3
+        assert article.claims.exists()
