@@ -156,11 +156,22 @@ def _apply_document(article: Article, document: ArticleDocument, url: str | None
 
 
 def outlet_for(url: str, site_name: str = "") -> Outlet | None:
+    """The outlet of a URL's host, or, for a page with no URL, the one with its site name."""
     domain = url_host(url)
-    if not domain:
+    site_name = " ".join(site_name.split())[:200]
+    if domain:
+        outlet, _ = Outlet.objects.get_or_create(domain=domain, defaults={"name": site_name or domain})
+        return outlet
+    if not site_name:
         return None
-    outlet, _ = Outlet.objects.get_or_create(domain=domain, defaults={"name": site_name or domain})
-    return outlet
+    known = Outlet.objects.filter(name__iexact=site_name).order_by("pk").first()
+    if known:
+        return known
+    try:
+        with transaction.atomic():
+            return Outlet.objects.create(name=site_name, domain="")
+    except IntegrityError:
+        return Outlet.objects.filter(name__iexact=site_name, domain="").first()
 
 
 def _fail(article: Article, message: str) -> None:

@@ -24,11 +24,18 @@ class Outlet(models.Model):
     """A publisher of articles (and, for evidence, of sources)."""
 
     name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=253, unique=True, help_text="Host name without www., e.g. presstv.ir")
+    domain = models.CharField(
+        max_length=253, blank=True, help_text="Host name without www., e.g. presstv.ir; empty when unknown."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain"], condition=~Q(domain=""), name="outlet_unique_domain"),
+            # Outlets known only by name (an uploaded page) are matched by name.
+            models.UniqueConstraint(Lower("name"), condition=Q(domain=""), name="outlet_unique_name_without_domain"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.domain})" if self.domain and self.domain != self.name.lower() else self.name

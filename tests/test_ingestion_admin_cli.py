@@ -150,6 +150,11 @@ def test_ingest_sync_json_reports_each_article(shared_data, tmp_path):
     assert all(line["claims"] > 0 for line in lines)
     assert set(lines[0]) >= {"article_id", "url", "title", "status", "claims"}
     assert "2/2" in err.getvalue()  # the progress bar
+    # An uploaded page has no URL: its outlet comes from the site name, and
+    # the outlet's own statements are attributed to it.
+    seed = Article.objects.get(pk=lines[0]["article_id"])
+    assert seed.outlet.name == "Press TV"
+    assert Claim.objects.get(article=seed, sentence__contains="no avail").claimant.name == "Press TV"
     # Again: recognised, nothing new.
     again = StringIO()
     call_command("ingest", str(pasted), "--sync", "--format", "json", stdout=again)
