@@ -28,6 +28,7 @@ from .models import (
     Claimant,
     ClaimantContact,
     Evidence,
+    ExternalReview,
     Outlet,
     Rating,
     RatingScale,
@@ -798,6 +799,23 @@ class ClaimantContactAdmin(admin.ModelAdmin):
         if not change and obj.recorded_by_id is None:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ExternalReview)
+class ExternalReviewAdmin(admin.ModelAdmin):
+    """Other organisations' fact-checks: references, read-only (imports write them)."""
+
+    list_display = ["claim_reviewed", "publisher_name", "rating_text", "local_rating", "review_date", "language"]
+    list_filter = ["source", "publisher_name", LanguageFilter]
+    list_select_related = ["local_rating__scale"]
+    search_fields = ["claim_reviewed", "claimant_name", "url", "identifier"]
+    date_hierarchy = "review_date"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ExternalReview._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ServiceHeartbeat)

@@ -562,6 +562,53 @@ class ReviewEvent(models.Model):
         raise PermissionError("Review events are append-only; they cannot be deleted.")
 
 
+class ExternalReview(models.Model):
+    """A fact-check published by another organisation, imported from
+    ClaimReview markup or the Google Fact Check Tools API.
+
+    Kept as a reference: searchable and matchable at triage ("already
+    checked"), always attributed to its publisher, never shown as this
+    organisation's verdict.
+    """
+
+    url = models.URLField("review URL", max_length=2000, unique=True)
+    identifier = models.CharField(max_length=200, blank=True, db_index=True, help_text="ClaimReview identifier.")
+    publisher_name = models.CharField(max_length=300)
+    publisher_site = models.CharField(max_length=253, blank=True)
+    title = models.TextField(blank=True)
+    claim_reviewed = models.TextField()
+    claimant_name = models.CharField(max_length=300, blank=True)
+    claim_date = models.DateField(null=True, blank=True)
+    appearance_url = models.URLField(max_length=2000, blank=True)
+    appearance_description = models.CharField(max_length=500, blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    rating_text = models.CharField(max_length=200, blank=True, help_text="The publisher's own rating, as published.")
+    rating_value = models.FloatField(null=True, blank=True)
+    best_rating = models.FloatField(null=True, blank=True)
+    worst_rating = models.FloatField(null=True, blank=True)
+    local_rating = models.ForeignKey(
+        Rating,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The nearest rating on this desk's scale, by value or label.",
+    )
+    language = models.CharField(max_length=16, blank=True)
+    source = models.CharField(max_length=32, help_text="claimreview or google-factcheck-api")
+    raw = models.JSONField(default=dict, help_text="The record as imported.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-review_date", "pk"]
+        indexes = [models.Index(fields=["publisher_site", "review_date"], name="extreview_publisher_date")]
+
+    def __str__(self) -> str:
+        text = self.claim_reviewed if len(self.claim_reviewed) <= 80 else self.claim_reviewed[:79] + "…"
+        return f"{self.publisher_name}: {text} ({self.rating_text or 'unrated'})"
+
+
 class OutboxMessage(models.Model):
     """A task to send to the broker, written in the same transaction as the
     change that calls for it (the transactional outbox).

@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "rating": ["view", "add", "change"],
         "reviewevent": ["view"],
         "claimantcontact": ["view", "add", "change"],
+        "externalreview": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "rating": ["view"],
         "reviewevent": ["view"],
         "claimantcontact": ["view", "add", "change"],
+        "externalreview": ["view"],
     },
 }
 

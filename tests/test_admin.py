@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import Claim, ClaimantContact, ReviewEvent, ServiceHeartbeat, Verdict
+from claims.models import Claim, ClaimantContact, ExternalReview, ReviewEvent, ServiceHeartbeat, Verdict
 
 from .factories import (
     ArticleFactory,
@@ -47,6 +47,14 @@ def make_rows(default_scale, n: int) -> None:
         )
         ReviewEventFactory(claim=claim, actor=author)
         ClaimantContact.objects.create(claim=claim, method="email", contact_details="press office", recorded_by=author)
+        ExternalReview.objects.create(
+            url=f"https://factcheck.example/review/{claim.pk}",
+            publisher_name="Other Desk",
+            claim_reviewed=claim.text,
+            rating_text="False",
+            local_rating=rating,
+            source="claimreview",
+        )
         ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
 
 
@@ -90,8 +98,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     change = client.get(reverse(f"admin:claims_{model._meta.model_name}_change", args=[obj.pk]))
     assert change.status_code == 200
     add = client.get(reverse(f"admin:claims_{model._meta.model_name}_add"))
-    # The audit trail and heartbeats have no add page: code writes them.
-    assert add.status_code == (403 if model in (ReviewEvent, ServiceHeartbeat) else 200)
+    # The audit trail, heartbeats and imported reviews have no add page: code writes them.
+    assert add.status_code == (403 if model in (ReviewEvent, ServiceHeartbeat, ExternalReview) else 200)
 
 
 def test_claim_page_shows_evidence_verdict_revisions_and_history(client, superuser, default_scale):

@@ -96,6 +96,29 @@ _OPINION = re.compile(r"\b(i think|i believe|i feel|i hope|i want|in my opinion|
 _NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _PAST = re.compile(r"\b(was|were|had|did|has been|have been|\w{3,}ed)\b", re.I)
+# News narration rather than a claim: "has been begging", "declined to comment".
+_ONGOING = re.compile(r"\b(has|have|had) been \w{3,}ing\b", re.I)
+_PLEA = re.compile(
+    r"\b(beg(s|ged|ging)?|plead(s|ed|ing)?|pled|urg(e|es|ed|ing)|appeal(s|ed|ing)?|implor(e|es|ed|ing)"
+    r"|call(s|ed|ing)? on|refrain(s|ed|ing)?|declin(e|es|ed|ing) to|reluctant|vow(s|ed|ing)?|pledg(e|es|ed|ing))\b",
+    re.I,
+)
+# A claim about the world: a conclusion, a cause, a futile or failed effort, a quantifier.
+_CONCLUSION = re.compile(
+    r"\b(conclu(de|des|ded|sion)|found that|find that|shows? that|showed that|proves?|proved|proven|evidence"
+    r"|stud(y|ies)|according to|confirm(s|ed)?)\b",
+    re.I,
+)
+_CAUSAL = re.compile(
+    r"\b(because|as a result|due to|caus(e|es|ed|ing)|lead(s)? to|led to|result(s|ed)? in|as it will)\b", re.I
+)
+_FUTILE = re.compile(
+    r"\b(to no avail|no avail|in vain|will not|won't|cannot|can't|fail(s|ed)?( to)?|did not work|does not work|not prevent)\b",
+    re.I,
+)
+_QUANTIFIER = re.compile(
+    r"\b(many|most|all|every|majority|minority|none|no one|nobody|almost|nearly|more than)\b", re.I
+)
 
 
 def _has(pattern: re.Pattern[str]) -> Callable[[str, int], float]:
@@ -136,6 +159,12 @@ DENSE_FEATURES: tuple[tuple[str, Callable[[str, int], float]], ...] = (
     ("names", _count(_NAME, 5)),
     ("acronym", _has(_ACRONYM)),
     ("past_tense", _has(_PAST)),
+    ("ongoing", _has(_ONGOING)),
+    ("plea", _has(_PLEA)),
+    ("conclusion", _has(_CONCLUSION)),
+    ("causal", _has(_CAUSAL)),
+    ("futile", _has(_FUTILE)),
+    ("quantifier", _has(_QUANTIFIER)),
     ("question", lambda text, n: float(text.endswith("?"))),
     ("exclamation", lambda text, n: float("!" in text)),
 )
