@@ -201,6 +201,15 @@ class Claim(models.Model):
     )
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
     language = models.CharField(max_length=16, blank=True)
+    slug = models.SlugField(
+        max_length=120,
+        allow_unicode=True,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Public address of the fact-check, set when it is first published and never changed.",
+    )
     # Optimistic locking: every workflow transition checks and increments it.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -261,6 +270,11 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:claims_claim_change", args=[self.pk])
+
+    @property
+    def public_url(self) -> str:
+        """Where the published fact-check lives, under SITE_URL ('' before first publication)."""
+        return f"{settings.SITE_URL}/fact-checks/{self.slug}/" if self.slug else ""
 
     def clean(self):
         self.validate_span()

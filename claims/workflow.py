@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .models import Claim, ReviewEvent, Verdict
 from .normalize import registrable_domain
@@ -450,6 +451,10 @@ def approve(
 
 
 def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> None:
+    if not claim.slug:
+        # The public address is fixed at first publication: corrections keep it.
+        claim.slug = f"{slugify(draft.headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim.pk}"
+        claim.save(update_fields=["slug"])
     previous = claim.verdicts.filter(status=Verdict.Status.PUBLISHED).first()
     if previous is not None:
         previous.status = Verdict.Status.SUPERSEDED
