@@ -116,12 +116,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "corsheaders",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -261,7 +264,29 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("FACTCHECK_API_ANON_RATE", "120/min")},
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
+_anon_rate = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
+try:
+    _count, _period = _anon_rate.split("/")
+    int(_count)
+    if _period[0] not in "smhd":
+        raise ValueError
+except (ValueError, IndexError):
+    raise ImproperlyConfigured(
+        f"FACTCHECK_API_ANON_RATE must look like 120/min (a number, a slash, then s, min, hour or day); got {_anon_rate!r}"
+    ) from None
+
+# The public read API may be called from any web page, for reading only.
+CORS_URLS_REGEX = r"^/api/v1/fact-checks(/.*)?$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
 
 # --- Celery -----------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from claims import dashboard, views
@@ -13,4 +13,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("claims.api.urls")),
 ]

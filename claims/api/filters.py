@@ -1,0 +1,48 @@
+"""Filters of the public API: explicit lists; anything else is refused."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from ..models import Verdict
+
+ORDERINGS = {
+    "-published": ("-published_at", "-pk"),
+    "published": ("published_at", "pk"),
+}
+
+
+class FactCheckFilter(django_filters.FilterSet):
+    rating = django_filters.CharFilter(field_name="rating__label", lookup_expr="iexact", label="Rating label")
+    claimant = django_filters.CharFilter(
+        field_name="claim__claimant__name", lookup_expr="iexact", label="Claimant name"
+    )
+    outlet = django_filters.CharFilter(method="filter_outlet", label="Outlet domain or name of an appearance")
+    language = django_filters.CharFilter(field_name="claim__language", lookup_expr="iexact", label="Language code")
+    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="search", label="Full-text search in the claim, headline and summary")
+
+    class Meta:
+        model = Verdict
+        fields: list[str] = []
+
+    def filter_outlet(self, queryset, name, value):
+        value = value.strip().lower().removeprefix("www.")
+        return queryset.filter(
+            Q(claim__article__outlet__domain=value)
+            | Q(claim__article__outlet__name__iexact=value)
+            | Q(claim__duplicates__article__outlet__domain=value)
+        ).distinct()
+
+    def search(self, queryset, name, value):
+        terms = value.split()
+        for term in terms[:10]:
+            queryset = queryset.filter(
+                Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
+            )
+        return queryset
+
+
+ALLOWED_PARAMS = set(FactCheckFilter.base_filters) | {"ordering", "cursor", "page_size", "format"}

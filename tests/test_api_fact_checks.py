@@ -1,0 +1,241 @@
+"""The public read API: exactly what is published, for anyone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from claims import workflow
+from claims.models import Claim, Claimant, ClaimantContact, Verdict
+
+from .factories import (
+    ArticleFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    OutletFactory,
+    add_verdict_draft,
+    advance,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/fact-checks/"
+SECRET = "ZZSECRETZZ"
+
+
+@pytest.fixture
+def people(editor, reviewer, default_scale):
+    return editor, reviewer
+
+
+def publish(people, *, text="Unemployment fell by 3 percent in 2025.", claimant="Jane Doe", outlet=None, language="en"):
+    editor, reviewer = people
+    article = ArticleFactory(outlet=outlet or OutletFactory())
+    speaker = Claimant.objects.filter(name=claimant).first() or ClaimantFactory(name=claimant)
+    claim = ClaimFactory(text=text, claimant=speaker, article=article, language=language)
+    return advance(claim, Claim.Status.PUBLISHED, editor, reviewer)
+
+
+@pytest.fixture
+def everything(people, default_scale):
+    """A published fact-check plus secrets in every unpublished place."""
+    editor, reviewer = people
+    public = publish(people)
+    # A correction under way: its draft, its new evidence and its notes are private.
+    workflow.correct(public.pk, by=editor, note=f"internal {SECRET} note")
+    public.verdicts.filter(status=Verdict.Status.DRAFT).update(headline=f"draft {SECRET}", correction_note=SECRET)
+    EvidenceFactory(claim=public, url=f"https://{SECRET.lower()}.example/new", excerpt=SECRET)
+    ClaimantContact.objects.create(claim=public, method="email", contact_details=SECRET, response=SECRET)
+    for status in [s for s in Claim.Status.values if s not in ("published", "duplicate", "retracted", "scheduled")]:
+        claim = ClaimFactory(text=f"{status} claim {SECRET}", claimant=ClaimantFactory(name=f"{SECRET} {status}"))
+        if status != "candidate":
+            target = status if status != "dismissed" else None
+            if target:
+                advance(claim, target, editor, reviewer)
+            else:
+                workflow.dismiss(claim.pk, by=editor, note=SECRET)
+    scheduled = ClaimFactory(text=f"embargoed {SECRET}")
+    advance(scheduled, Claim.Status.SCHEDULED, editor, reviewer)
+    retracted = ClaimFactory(text=f"retracted {SECRET}")
+    advance(retracted, Claim.Status.RETRACTED, editor, reviewer)
+    draft_only = ClaimFactory(text=f"drafted {SECRET}")
+    add_verdict_draft(draft_only, reviewer, headline=f"draft headline {SECRET}")
+    return public, retracted
+
+
+def test_list_shows_published_fact_checks_with_their_public_record(client, people):
+    claim = publish(people, claimant="Jens Stoltenberg")
+    response = client.get(LIST)
+    assert response.status_code == 200
+    [item] = response.json()["results"]
+    verdict = Verdict.objects.published().get(claim=claim)
+    assert item["id"] == claim.pk
+    assert item["claim"] == claim.text
+    assert item["claimant"]["name"] == "Jens Stoltenberg"
+    assert item["headline"] == verdict.headline
+    assert item["rating"] == {
+        "label": verdict.rating.label,
+        "value": verdict.rating.value,
+        "best": 5,
+        "worst": 1,
+        "definition": verdict.rating.definition,
+        "scale": "Standard v1",
+    }
+    assert {e["url"] for e in item["evidence"]} == set(claim.evidence.values_list("url", flat=True))
+    assert item["appearances"][0]["url"] == claim.article.url
+    assert item["url"].endswith(f"/fact-checks/{claim.slug}/")
+    assert item["corrections"] == []
+
+
+def test_leak_sweep_nothing_unpublished_reaches_anonymous_clients(client, everything):
+    public, retracted = everything
+    urls = [
+        LIST,
+        f"{LIST}?q=claim",
+        f"{LIST}?q={SECRET}",
+        f"{LIST}?page_size=100",
+        f"{LIST}?ordering=published",
+        f"{LIST}?language=en",
+        f"{LIST}{public.pk}/",
+        f"{LIST}{public.pk}/claimreview",
+    ]
+    urls += [f"{LIST}{pk}/" for pk in Claim.objects.exclude(pk=public.pk).values_list("pk", flat=True)]
+    urls += [f"{LIST}{pk}/claimreview" for pk in Claim.objects.exclude(pk=public.pk).values_list("pk", flat=True)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert SECRET not in response.content.decode(), url
+        assert SECRET.lower() not in response.content.decode(), url
+    assert [item["id"] for item in client.get(LIST).json()["results"]] == [public.pk]
+    assert client.get(f"{LIST}?q={SECRET}").json()["results"] == []
+    assert client.get(f"{LIST}{retracted.pk}/").status_code == 404
+
+
+def test_previous_revision_stays_readable_while_a_correction_is_researched(client, everything):
+    public, _ = everything
+    item = client.get(f"{LIST}{public.pk}/").json()
+    assert item["revision"] == 1
+    assert len(item["evidence"]) == 2  # the source added for the correction is not public yet
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("rating=False", {"a"}),
+        ("rating=false", {"a"}),
+        ("claimant=Ann%20Lee", {"b"}),
+        ("outlet=one.example", {"a"}),
+        ("language=ar", {"b"}),
+        ("q=unemployment%20percent", {"a"}),
+        ("q=pensions", {"b"}),
+    ],
+)
+def test_filters(client, people, default_scale, query, expected):
+    a = publish(people, text="Unemployment fell by 3 percent.", outlet=OutletFactory(domain="one.example"))
+    b = publish(people, text="Pensions rose by half.", claimant="Ann Lee", language="ar")
+    Verdict.objects.filter(claim=b).update(
+        rating=default_scale.ratings.get(label="True"), headline="Pensions rose by half", summary="Pension data agree."
+    )
+    Verdict.objects.filter(claim=a).update(rating=default_scale.ratings.get(label="False"))
+    names = {a.pk: "a", b.pk: "b"}
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200, response.content
+    assert {names[item["id"]] for item in response.json()["results"]} == expected
+
+
+def test_published_after_and_before(client, people):
+    old = publish(people, text="Old claim about taxes.")
+    new = publish(people, text="New claim about taxes.")
+    Verdict.objects.filter(claim=old).update(published_at=timezone.now() - dt.timedelta(days=30))
+    cutoff = (timezone.now() - dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    after = client.get(LIST, {"published_after": cutoff}).json()["results"]
+    before = client.get(LIST, {"published_before": cutoff}).json()["results"]
+    assert [i["id"] for i in after] == [new.pk]
+    assert [i["id"] for i in before] == [old.pk]
+
+
+@pytest.mark.parametrize("query", ["status=draft", "ordering=status", "ordering=-author", "author=reviewer"])
+def test_filtering_or_ordering_by_a_field_that_is_not_public_is_refused(client, people, query):
+    publish(people)
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 400
+    assert response.json()  # says which parameter and what to use instead
+
+
+def test_cursor_pagination_walks_every_fact_check_once(client, people):
+    ids = {publish(people, text=f"Claim number {i} about wages.").pk for i in range(5)}
+    seen, url = [], f"{LIST}?page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [item["id"] for item in body["results"]]
+        url = body["next"]
+    assert sorted(seen) == sorted(ids) and len(seen) == 5
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_list_runs_a_constant_number_of_queries_whatever_the_page_size(client, people, page_size):
+    for i in range(3):
+        publish(people, text=f"Claim number {i} about wages.")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{LIST}?page_size={page_size}")
+    for i in range(3, 12):
+        publish(people, text=f"Claim number {i} about wages.")
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"{LIST}?page_size={page_size}")
+    # 1 the change marker (count, last update) for the ETag, 2 the page of
+    # verdicts with claim, claimant, article, outlet, rating and scale,
+    # 3 the scales' ratings, 4 evidence, 5 revisions, 6 duplicates' appearances.
+    assert len(many) == len(few) <= 6
+
+
+def test_conditional_requests_get_304_until_something_is_published(client, people):
+    publish(people)
+    first = client.get(LIST)
+    assert first["ETag"] and first["Last-Modified"]
+    again = client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    publish(people, text="Another claim about rents.")
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_detail_etag_changes_after_a_correction(client, people):
+    editor, reviewer = people
+    claim = publish(people)
+    first = client.get(f"{LIST}{claim.pk}/")
+    assert client.get(f"{LIST}{claim.pk}/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    workflow.correct(claim.pk, by=editor, note="Wrong year.")
+    claim.verdicts.filter(status=Verdict.Status.DRAFT).update(correction_note="We fixed the year.")
+    workflow.submit(claim.pk, by=reviewer)
+    workflow.approve(claim.pk, by=editor)
+    after = client.get(f"{LIST}{claim.pk}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    body = after.json()
+    assert body["revision"] == 2
+    assert body["corrections"][0]["note"] == "We fixed the year."
+    assert body["modified_at"] > body["published_at"]
+
+
+def test_cors_allows_any_origin_to_read(client, people):
+    publish(people)
+    response = client.get(LIST, HTTP_ORIGIN="https://partner.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(LIST, HTTP_ORIGIN="https://partner.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "POST" not in preflight.get("Access-Control-Allow-Methods", "")
+
+
+def test_claimreview_endpoint_serves_json_ld(client, people):
+    claim = publish(people)
+    body = client.get(f"{LIST}{claim.pk}/claimreview").json()
+    assert body["@type"] == "ClaimReview"
+    assert body["url"].endswith(f"/fact-checks/{claim.slug}/")
+
+
+def test_writes_are_refused(client, people):
+    claim = publish(people)
+    assert client.post(LIST, {}).status_code in (403, 405)
+    assert client.delete(f"{LIST}{claim.pk}/").status_code in (403, 405)
