@@ -29,10 +29,12 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Renders the admin triage queue on an empty database and with 100,000 claims
-# and reports both; needs PostgreSQL (BENCH_DATABASE_URL, a database it may drop).
+# Renders the admin triage queue on an empty database and with 100,000 claims,
+# then times ingestion of local HTML files against its extraction-only floor;
+# needs PostgreSQL (BENCH_DATABASE_URL, a database each benchmark may drop).
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
+	$(BIN)/python -m bench.ingestion
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from urllib.parse import unquote, urlsplit
+
+from bench.common import bench_database, server_version, throwaway_database
 
 # The page under test. A redirect (the admin answers an unknown lookup with
 # a 302 to ?e=1) or any other non-200 status fails the run.
@@ -33,7 +31,6 @@ TRIAGE_QUEUE_URL = "/admin/claims/claim/?queue=triage"
 # Measured alongside for comparison: the plain changelist filtered on status.
 CANDIDATE_CHANGELIST_URL = "/admin/claims/claim/?status__exact=candidate"
 
-DEFAULT_DATABASE_URL = "postgres://root@127.0.0.1:5432/factcheck_bench"
 CLAIMS = 100_000
 CLAIMANTS = 2_000
 ARTICLES = 5_000
@@ -87,77 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    database_name = unquote(urlsplit(database_url).path.lstrip("/"))
-    if "bench" not in database_name:
-        # The script drops this database: never let it point at real data.
-        parser.error(
-            f"BENCH_DATABASE_URL must name a throw-away database with 'bench' in its name; got {database_name!r}"
-        )
-
-    static_root = tempfile.TemporaryDirectory(prefix="factcheck-bench-static-")
-    configure_environment(database_url, static_root.name)
-    recreate_database(database_url, database_name)
-    try:
+    database_url, database_name = bench_database(parser)
+    with throwaway_database(database_url, database_name):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(database_url, database_name)
-        static_root.cleanup()
-
-
-def configure_environment(database_url: str, static_root: str) -> None:
-    # Production-like: DEBUG off (no query log, no debug cursor), plain http
-    # test client, a throw-away key. Tasks and cache stay in-process.
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "factcheck.settings",
-            "DATABASE_URL": database_url,
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_DEBUG": "0",
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SECURE_SSL_REDIRECT": "0",
-            "DJANGO_SESSION_COOKIE_SECURE": "0",
-            "DJANGO_CSRF_COOKIE_SECURE": "0",
-            # Silences the start-up notice that tasks run in-process.
-            "DJANGO_LOG_LEVEL": "ERROR",
-            # WhiteNoise warns about a missing STATIC_ROOT; an empty one will do.
-            "DJANGO_STATIC_ROOT": static_root,
-        }
-    )
-    for name in ("CELERY_BROKER_URL", "CACHE_URL"):
-        os.environ.pop(name, None)
-
-
-def maintenance_connection(database_url: str):
-    import psycopg
-
-    parts = urlsplit(database_url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def recreate_database(database_url: str, name: str) -> None:
-    from psycopg import sql
-
-    with maintenance_connection(database_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(database_url: str, name: str) -> None:
-    from psycopg import sql
-
-    with maintenance_connection(database_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
 
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -194,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
             loaded[url] = measure(client, url, claims=args.claims, runs=args.runs)
             slowest[url] = capture_queries(client, url)
 
-        version = connection.pg_version
         report(
             urls,
             empty,
@@ -203,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             counts=counts,
             seed_seconds=seed_seconds,
             runs=args.runs,
-            server=f"PostgreSQL {version // 10000}.{version % 10000}",
+            server=server_version(),
         )
         if args.explain:
             explain(slowest[args.url])
