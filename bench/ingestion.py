@@ -7,8 +7,8 @@ paths over the same files:
 - floor: read the file, extract its text (trafilatura) and split it into
   sentences; no scoring, no database;
 - full: the real pipeline on PostgreSQL, in-process without a broker:
-  ``submit_article`` (text extraction, article and outbox rows), ``ingest``
-  (text given, so nothing is fetched) and ``extract`` (scoring, attribution,
+  ``submit_article`` (text extraction, article and outbox rows; with the text
+  in hand nothing is fetched) and ``extract`` (scoring, attribution,
   claimant and claim rows).
 
 Each round times both paths on fresh files, after a few warm-up articles
@@ -327,16 +327,16 @@ def ingest_one(index: int, path: Path, steps: Counter[str] | None = None) -> int
     t2 = time.perf_counter()
     if not submission.created:
         raise SystemExit(f"bench: {path} matched an earlier article by {submission.matched_by}; texts must differ")
-    outcome = ingestion.ingest(submission.article.pk)
+    # With the text in hand nothing is fetched: submit queues extraction
+    # directly, which is what a worker then runs.
+    if submission.article.status != "extracting":
+        raise SystemExit(f"bench: {path} was saved as {submission.article.status!r}, expected 'extracting'")
     t3 = time.perf_counter()
-    if outcome != "text given":
-        raise SystemExit(f"bench: ingest of {path} answered {outcome!r}, expected 'text given'")
     created = ingestion.extract(submission.article.pk)
     t4 = time.perf_counter()
     if steps is not None:
         steps["read"] += t1 - t0
         steps["submit_article"] += t2 - t1
-        steps["ingest"] += t3 - t2
         steps["extract"] += t4 - t3
     return created
 
@@ -379,9 +379,6 @@ def count_queries(files: list[tuple[int, Path]]) -> dict[str, float]:
         with CaptureQueriesContext(connection) as captured:
             article = ingestion.submit_article(html=page, url=f"https://bench.example/{index}").article
         counts["submit_article"] += len(captured.captured_queries)
-        with CaptureQueriesContext(connection) as captured:
-            ingestion.ingest(article.pk)
-        counts["ingest"] += len(captured.captured_queries)
         with CaptureQueriesContext(connection) as captured:
             ingestion.extract(article.pk)
         counts["extract"] += len(captured.captured_queries)
@@ -510,7 +507,7 @@ def report(
     print("-" * len(header))
     for name, median, every in (
         ("floor: read + extract_document + split", floor, floors),
-        ("full: submit + ingest + extract, PostgreSQL", full, fulls),
+        ("full: submit + extract, PostgreSQL       ", full, fulls),
     ):
         rates = ", ".join(f"{r.rate:.1f}" for r in every)
         print(f"{name:<44} {median.rate:>10.1f} {1000 / median.rate:>10.2f}  {rates:<22}")

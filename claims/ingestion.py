@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from . import outbox
 from .extraction.article_text import ArticleDocument, detect_language, extract_document, html_to_text
@@ -35,11 +37,12 @@ class Submission:
 
 
 def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, html: str = "") -> Submission:
-    """Save an article and queue its ingestion; a URL or text already in the
-    tracker returns that article instead of a copy.
+    """Save an article and queue its work; a URL or text already in the tracker
+    returns that article instead of a copy.
 
-    ``html`` is a page the caller already has (an uploaded file): its text is
-    extracted here and nothing is fetched.
+    With text (pasted, or extracted here from ``html``, a page the caller
+    already has), extraction is queued straight away; with only a URL, the
+    fetch is.
     """
     try:
         url = normalize_url(url)
@@ -55,11 +58,17 @@ def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, h
         return existing
     try:
         with transaction.atomic():
-            article = Article.objects.create(url=url, text=text, title=title[:500], submitted_by=by)
+            article = Article(url=url, text=text, title=title[:500], submitted_by=by)
             if document is not None:
                 _apply_document(article, document, url or None)
+            if text.strip():
+                article.status = Article.Status.EXTRACTING
+                article.language = article.language or detect_language(text)
                 article.save()
-            outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article.pk)
+                outbox.enqueue(EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, article_id=article.pk)
+            else:
+                article.save()
+                outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article.pk)
     except IntegrityError:
         # Someone submitted the same URL or text a moment ago.
         if existing := _existing(url, text):
@@ -69,12 +78,18 @@ def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, h
 
 
 def _existing(url: str, text: str) -> Submission | None:
-    if url and (article := Article.objects.filter(url=url).first()):
-        return Submission(article, False, "url")
     digest = content_hash(text)
-    if digest and (article := Article.objects.filter(content_hash=digest).first()):
-        return Submission(article, False, "text")
-    return None
+    match = Q()
+    if url:
+        match |= Q(url=url)
+    if digest:
+        match |= Q(content_hash=digest)
+    if not match:
+        return None
+    article = Article.objects.filter(match).order_by("pk").first()
+    if article is None:
+        return None
+    return Submission(article, False, "url" if url and article.url == url else "text")
 
 
 def ingest(article_id: int, *, final_attempt: bool = True) -> str:
@@ -204,40 +219,51 @@ def extract(article_id: int) -> int:
     """Save the article's claim candidates; returns how many were new.
 
     Idempotent: a claim exists at most once per article span (a database
-    constraint), so a second run creates nothing.
+    constraint, and the spans already saved are skipped), so a second run
+    creates nothing.
     """
     from .extraction.candidates import extract_candidates
 
+    article = Article.objects.select_related("outlet").filter(pk=article_id).first()
+    if article is None or article.status != Article.Status.EXTRACTING:
+        return 0
+    # The CPU-bound part runs before the row is locked.
+    candidates = extract_candidates(article.text, language=article.language or "en")
     with transaction.atomic():
-        article = Article.objects.select_for_update(of=("self",)).select_related("outlet").filter(pk=article_id).first()
-        if article is None or article.status != Article.Status.EXTRACTING:
+        locked = Article.objects.select_for_update().filter(pk=article_id).values_list("status", "text").first()
+        if locked is None or locked[0] != Article.Status.EXTRACTING or locked[1] != article.text:
             return 0
-        candidates = extract_candidates(article.text, language=article.language or "en")
-        created = 0
+        existing = set(article.claims.values_list("span_start", "span_end"))
+        speakers: dict[tuple[str, str], Claimant | None] = {}
+        new_claims = []
         for candidate in candidates:
-            claimant = (
-                claimant_for(candidate.claimant.name, candidate.claimant.kind, candidate.claimant.description)
-                if candidate.claimant
-                else _outlet_claimant(article)
-            )
-            _, was_created = Claim.objects.get_or_create(
+            if (candidate.start, candidate.end) in existing:
+                continue
+            speaker = candidate.claimant
+            key = (speaker.name.lower(), speaker.kind) if speaker else ("", "outlet")
+            if key not in speakers:
+                speakers[key] = (
+                    claimant_for(speaker.name, speaker.kind, speaker.description)
+                    if speaker
+                    else _outlet_claimant(article)
+                )
+            claim = Claim(
                 article=article,
                 span_start=candidate.start,
                 span_end=candidate.end,
-                defaults={
-                    "text": candidate.text,
-                    "sentence": candidate.sentence,
-                    "checkworthiness": candidate.score,
-                    "claimant": claimant,
-                    "claimed_on": article.published_at.date() if article.published_at else None,
-                    "language": article.language,
-                },
+                text=candidate.text,
+                sentence=candidate.sentence,
+                checkworthiness=candidate.score,
+                claimant=speakers[key],
+                claimed_on=article.published_at.date() if article.published_at else None,
+                language=article.language,
             )
-            created += was_created
-        article.status = Article.Status.DONE
-        article.save(update_fields=["status", "updated_at"])
-    logger.info("article #%s: %s candidates, %s new", article_id, len(candidates), created)
-    return created
+            claim.validate_span()  # bulk_create skips save(), where this runs
+            new_claims.append(claim)
+        Claim.objects.bulk_create(new_claims)
+        Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, updated_at=timezone.now())
+    logger.info("article #%s: %s candidates, %s new", article_id, len(candidates), len(new_claims))
+    return len(new_claims)
 
 
 def claimant_for(name: str, kind: str, description: str = "") -> Claimant:

@@ -45,9 +45,18 @@ def test_submitting_text_saves_the_article_and_records_its_work_in_the_same_tran
     submission = ingestion.submit_article(text=PASTED)
     assert submission.created
     article = submission.article
+    # The text is here already: nothing to fetch, extraction is next.
+    assert article.status == Article.Status.EXTRACTING
+    assert article.language == "en"
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs, message.sent_at) == (ingestion.EXTRACT_TASK, {"article_id": article.pk}, None)
+
+
+def test_submitting_a_url_queues_the_fetch(broker_configured):
+    article = ingestion.submit_article(url="https://news.example/story").article
     assert article.status == Article.Status.PENDING
     message = OutboxMessage.objects.get()
-    assert (message.task, message.kwargs, message.sent_at) == (ingestion.INGEST_TASK, {"article_id": article.pk}, None)
+    assert (message.task, message.kwargs) == (ingestion.INGEST_TASK, {"article_id": article.pk})
 
 
 def test_a_failed_submission_leaves_no_outbox_row(broker_configured):

@@ -130,7 +130,8 @@ def test_broker_on_a_closed_port_delays_work_but_drops_none(pipeline):
     queues, env = pipeline
     ids, took = submit_stories(5)
     assert took < 5, f"submitting 5 articles took {took:.1f} s with the broker down"
-    assert set(Article.objects.filter(pk__in=ids).values_list("status", flat=True)) == {Article.Status.PENDING}
+    # Saved and waiting: text submissions wait for extraction.
+    assert set(Article.objects.filter(pk__in=ids).values_list("status", flat=True)) == {Article.Status.EXTRACTING}
 
     down = outbox.BrokerPublisher(f"redis://127.0.0.1:{free_port()}/0", timeout=2)
     started = time.monotonic()
