@@ -29,12 +29,59 @@ CHIT_CHAT = [
     "Well, I'd like to respond to that.",
 ]
 CLEF_DIR = ("checkworthiness", "clef2019-task1-train")
+# A small news-style sanity set, written for these tests (not from any data set):
+# factual claims about the world against narration, reporting and chit-chat.
+NEWS_FACTUAL = [
+    "The unemployment rate in Germany rose to 6.1 percent in March, its highest level in three years.",
+    "Most of the aid approved by Congress last year has already been spent on weapons made in the United States.",
+    "The new law will not reduce emissions because it exempts the largest coal plants.",
+    "Independent auditors concluded that the ministry overstated the number of homes it built by nearly half.",
+    "Sanctions have failed to stop the country's oil exports, which reached a record high in 2023.",
+    "Vaccinated people are far less likely to be hospitalised with the disease than unvaccinated people.",
+    "Every member state except Hungary voted in favour of the resolution.",
+    "The company paid no federal income tax last year despite profits of $5 billion.",
+]
+NEWS_NARRATIVE = [
+    "For weeks, the opposition leader has been urging his supporters to stay calm.",
+    "The minister declined to comment on the report.",
+    "She has been calling on world leaders to send more help to the region.",
+    "Speaking to reporters on Tuesday, the spokesman refrained from giving a timeline.",
+    "The talks are expected to resume next week in Geneva.",
+    "He thanked the crowd and promised to return soon.",
+    "Officials have been pleading with residents to leave the area before the storm.",
+]
+SEED_CLAIM = "many US military officials and lawmakers have reached the conclusion"
 
 
 def test_claims_rank_above_chit_chat():
     claim_scores = score(CLAIMS)
     chat_scores = score(CHIT_CHAT)
     assert min(claim_scores) > max(chat_scores)
+
+
+def test_news_claims_rank_above_news_narration_on_average():
+    factual, narrative = score(NEWS_FACTUAL), score(NEWS_NARRATIVE)
+    assert np.mean(factual) > np.mean(narrative) + 0.2
+    # Most pairs are ordered right, not just the means (AUC over the sanity set).
+    pairs = [f > n for f in factual for n in narrative]
+    assert np.mean(pairs) >= 0.9
+
+
+def _seed_sentences(shared_data: Path) -> list[str]:
+    from claims.extraction.candidates import split_sentences
+
+    text = (shared_data / "seed" / "000_421e45027504a804.txt").read_text(encoding="utf-8")
+    return [s.text for s in split_sentences(text) if len(s.text.split()) >= 5]
+
+
+def test_seed_articles_example_claim_ranks_in_the_top_3(shared_data):
+    sentences = _seed_sentences(shared_data)
+    scores = np.array(score(sentences))
+    claim = next(i for i, s in enumerate(sentences) if SEED_CLAIM in s)
+    assert int((scores > scores[claim]).sum()) < 3
+    begging = next(i for i, s in enumerate(sentences) if s.startswith("He has been begging NATO"))
+    pleading = next(i for i, s in enumerate(sentences) if "Zelensky has been pleading" in s)
+    assert scores[claim] > max(scores[begging], scores[pleading])
 
 
 def test_scores_lie_in_unit_interval_and_keep_order():
@@ -178,3 +225,44 @@ def test_evaluate_checkworthiness_prints_a_line_per_fold_and_the_overall_map(sha
     assert [line.split()[0] for line in lines[1:3]] == ["20160209_msnbc_dem", "20190108_oval_office"]
     assert re.fullmatch(r"\S+\s+\d+\s+\d+\s+[\d.]+\s+[01]\.\d{4}\s+[01]\.\d{2}", lines[1])
     assert re.match(r"overall \(2 debates\): MAP [01]\.\d{4}  P@10 [01]\.\d{4}", lines[3])
+
+
+def test_clean_claim_drops_quote_marks_and_a_leading_says():
+    from claims.extraction.training import clean_claim
+
+    assert clean_claim('Says the bill "strips states of their right to vote"') == (
+        "The bill strips states of their right to vote."
+    )
+    assert clean_claim("\u201cWe've cut taxes 12%.\u201d") == "We've cut taxes 12 percent."
+
+
+def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_path):
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    claims = tmp_path / "claimreview"
+    claims.mkdir()
+    records = [
+        {"claimReviewed": f'Says the state lost {n} thousand jobs in "one year"', "inLanguage": "en"} for n in range(5)
+    ]
+    (claims / "politifact-ct2021-2b.claimreview.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    out = StringIO()
+    call_command(
+        "train_checkworthiness",
+        data_dir=str(data_dir),
+        output=str(tmp_path / "a.npz"),
+        claimreview_dir=str(claims),
+        stdout=out,
+    )
+    assert "and 5 extra check-worthy claims" in out.getvalue()
+    assert Model.load(tmp_path / "a.npz").info["extra_positives"] == 5
+    err = StringIO()
+    call_command(
+        "train_checkworthiness",
+        data_dir=str(data_dir),
+        output=str(tmp_path / "b.npz"),
+        claimreview_dir=str(tmp_path / "absent"),
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert "not found: training on the debates only" in err.getvalue()
+    assert Model.load(tmp_path / "b.npz").info["extra_positives"] == 0

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.extraction.training import DataError, cross_validate, load_debates
 
-from .train_checkworthiness import DEFAULT_DATA_DIR
+from .train_checkworthiness import DEFAULT_DATA_DIR, add_extra_arguments, extra_positives
 
 
 class Command(BaseCommand):
@@ -38,6 +38,7 @@ class Command(BaseCommand):
             help="Hold out only N debates, spread evenly over the file-name order (default: every debate).",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        add_extra_arguments(parser)
 
     def handle(self, *args, **options):
         if options["folds"] is not None and options["folds"] < 1:
@@ -45,7 +46,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             debates = load_debates(Path(options["data_dir"]))
-            result = cross_validate(debates, folds=options["folds"]).as_dict()
+            extra = extra_positives(self, options)
+            result = cross_validate(
+                debates, extra, folds=options["folds"], extra_weight=options["extra_weight"]
+            ).as_dict()
         except DataError as exc:
             raise CommandError(str(exc)) from exc
         result["seconds"] = round(time.perf_counter() - started, 1)

@@ -15,9 +15,42 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.extraction import checkworthiness
-from claims.extraction.training import DataError, load_debates, train
+from claims.extraction.training import (
+    EXTRA_POSITIVES,
+    EXTRA_WEIGHT,
+    DataError,
+    load_debates,
+    load_extra_positives,
+    train,
+)
 
 DEFAULT_DATA_DIR = settings.BASE_DIR.parent / "shared" / "data" / "checkworthiness" / "clef2019-task1-train"
+CLAIMREVIEW_DIR = settings.BASE_DIR.parent / "shared" / "data" / "claimreview"
+
+
+def add_extra_arguments(parser) -> None:
+    parser.add_argument(
+        "--claimreview-dir",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "Also train on a fixed sample of fact-checked claims from this ClaimReview folder, as extra "
+            f"check-worthy examples (off by default; the shared copy is {CLAIMREVIEW_DIR})."
+        ),
+    )
+    parser.add_argument("--extra-positives", type=int, default=EXTRA_POSITIVES, metavar="N")
+    parser.add_argument("--extra-weight", type=float, default=EXTRA_WEIGHT, metavar="W")
+
+
+def extra_positives(command: BaseCommand, options: dict) -> list[str]:
+    """The extra positives the options ask for; none, with a message, when the folder is absent."""
+    folder = options.get("claimreview_dir")
+    if folder is None:
+        return []
+    if not Path(folder).is_dir():
+        command.stderr.write(f"{folder} not found: training on the debates only, without extra positives")
+        return []
+    return load_extra_positives(Path(folder), options["extra_positives"])
 
 
 class Command(BaseCommand):
@@ -36,12 +69,14 @@ class Command(BaseCommand):
             default=checkworthiness.MODEL_PATH,
             help="Model file to write (default: the committed model, %(default)s).",
         )
+        add_extra_arguments(parser)
 
     def handle(self, *args, **options):
         started = time.perf_counter()
         try:
             debates = load_debates(Path(options["data_dir"]))
-            model = train(debates)
+            extra = extra_positives(self, options)
+            model = train(debates, extra, extra_weight=options["extra_weight"])
         except DataError as exc:
             raise CommandError(str(exc)) from exc
         output = Path(options["output"])
@@ -51,7 +86,8 @@ class Command(BaseCommand):
         info = model.info
         inner = ", ".join(f"C={c}: {m:.4f}" for c, m in info["inner_cv_map"].items())
         self.stdout.write(
-            f"trained on {len(debates)} debates ({info['sentences']:,} sentences, {info['check_worthy']:,} check-worthy)\n"
-            f"C={info['c']} chosen by {info['inner_folds']}-fold cross-validation over debates (MAP {inner})\n"
+            f"trained on {len(debates)} debates ({info['sentences']:,} sentences, {info['check_worthy']:,} check-worthy)"
+            + (f" and {len(extra):,} extra check-worthy claims\n" if extra else "\n")
+            + f"C={info['c']} chosen by {info['inner_folds']}-fold cross-validation over debates (MAP {inner})\n"
             f"wrote {output} ({output.stat().st_size / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
         )
