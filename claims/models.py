@@ -596,7 +596,7 @@ class ExternalReview(models.Model):
     appearance_url = models.URLField(max_length=2000, blank=True)
     appearance_description = models.CharField(max_length=500, blank=True)
     review_date = models.DateField(null=True, blank=True)
-    rating_text = models.CharField(max_length=200, blank=True, help_text="The publisher's own rating, as published.")
+    rating_text = models.TextField(blank=True, help_text="The publisher's own rating, as published.")
     rating_value = models.FloatField(null=True, blank=True)
     best_rating = models.FloatField(null=True, blank=True)
     worst_rating = models.FloatField(null=True, blank=True)
