@@ -120,8 +120,7 @@ def test_extract_claims_prints_candidates_as_json_and_writes_nothing(shared_data
     for c in candidates:
         assert set(c) >= {"text", "sentence", "start", "end", "score", "claimant"}
         assert text[c["start"] : c["end"]] == c["sentence"]
-    # Among the candidates an editor gets (FACTCHECK_EXTRACT_MAX_CLAIMS, 10).
-    assert any("no avail" in c["sentence"] for c in candidates)
+    assert any("no avail" in c["sentence"] for c in candidates[:3])
     assert not Article.objects.exists() and not Claim.objects.exists()
 
 

@@ -86,8 +86,8 @@ def test_seed_article_ingests_end_to_end_through_a_real_worker(pipeline, seed_si
         assert article.outlet.name == "Press TV"
         claims = list(article.claims.order_by("-checkworthiness"))
         assert claims, "no claims extracted"
-        # Among the candidates the editors get (FACTCHECK_EXTRACT_MAX_CLAIMS).
-        assert any(EXAMPLE_CLAIM in c.sentence for c in claims), [c.sentence for c in claims]
+        top = [c.sentence for c in claims[:3]]
+        assert any(EXAMPLE_CLAIM in sentence for sentence in top), top
         for boilerplate in ["Read more", "alternate addresses", "Roku", "(AFP)", "Russia / More"]:
             assert not any(boilerplate in c.sentence for c in claims), boilerplate
         for claim in claims:
