@@ -222,47 +222,66 @@ def extract(article_id: int) -> int:
     constraint, and the spans already saved are skipped), so a second run
     creates nothing.
     """
-    from .extraction.candidates import extract_candidates
+    return extract_many([article_id])
 
-    article = Article.objects.select_related("outlet").filter(pk=article_id).first()
-    if article is None or article.status != Article.Status.EXTRACTING:
+
+def extract_many(article_ids: list[int]) -> int:
+    """``extract`` for several articles at once: one scoring call, one
+    transaction, one bulk insert. Returns how many claims were new."""
+    from .extraction.candidates import extract_candidates_many
+
+    articles = list(
+        Article.objects.select_related("outlet")
+        .filter(pk__in=article_ids, status=Article.Status.EXTRACTING)
+        .order_by("pk")
+    )
+    if not articles:
         return 0
-    # The CPU-bound part runs before the row is locked.
-    candidates = extract_candidates(article.text, language=article.language or "en")
+    # The CPU-bound part runs before the rows are locked.
+    found = extract_candidates_many([(a.text, a.language or "en") for a in articles])
     with transaction.atomic():
-        locked = Article.objects.select_for_update().filter(pk=article_id).values_list("status", "text").first()
-        if locked is None or locked[0] != Article.Status.EXTRACTING or locked[1] != article.text:
-            return 0
-        existing = set(article.claims.values_list("span_start", "span_end"))
+        locked = dict(
+            Article.objects.select_for_update()
+            .filter(pk__in=[a.pk for a in articles], status=Article.Status.EXTRACTING)
+            .values_list("pk", "text")
+        )
+        existing = set(
+            Claim.objects.filter(article_id__in=list(locked)).values_list("article_id", "span_start", "span_end")
+        )
         speakers: dict[tuple[str, str], Claimant | None] = {}
         new_claims = []
-        for candidate in candidates:
-            if (candidate.start, candidate.end) in existing:
-                continue
-            speaker = candidate.claimant
-            key = (speaker.name.lower(), speaker.kind) if speaker else ("", "outlet")
-            if key not in speakers:
-                speakers[key] = (
-                    claimant_for(speaker.name, speaker.kind, speaker.description)
-                    if speaker
-                    else _outlet_claimant(article)
+        done = []
+        for article, candidates in zip(articles, found, strict=True):
+            if locked.get(article.pk) != article.text:
+                continue  # extracted meanwhile, or its text changed: leave it to that run
+            done.append(article.pk)
+            for candidate in candidates:
+                if (article.pk, candidate.start, candidate.end) in existing:
+                    continue
+                speaker = candidate.claimant
+                key = (speaker.name.lower(), speaker.kind) if speaker else (f"outlet:{article.outlet_id}", "outlet")
+                if key not in speakers:
+                    speakers[key] = (
+                        claimant_for(speaker.name, speaker.kind, speaker.description)
+                        if speaker
+                        else _outlet_claimant(article)
+                    )
+                claim = Claim(
+                    article=article,
+                    span_start=candidate.start,
+                    span_end=candidate.end,
+                    text=candidate.text,
+                    sentence=candidate.sentence,
+                    checkworthiness=candidate.score,
+                    claimant=speakers[key],
+                    claimed_on=article.published_at.date() if article.published_at else None,
+                    language=article.language,
                 )
-            claim = Claim(
-                article=article,
-                span_start=candidate.start,
-                span_end=candidate.end,
-                text=candidate.text,
-                sentence=candidate.sentence,
-                checkworthiness=candidate.score,
-                claimant=speakers[key],
-                claimed_on=article.published_at.date() if article.published_at else None,
-                language=article.language,
-            )
-            claim.validate_span()  # bulk_create skips save(), where this runs
-            new_claims.append(claim)
+                claim.validate_span()  # bulk_create skips save(), where this runs
+                new_claims.append(claim)
         Claim.objects.bulk_create(new_claims)
-        Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, updated_at=timezone.now())
-    logger.info("article #%s: %s candidates, %s new", article_id, len(candidates), len(new_claims))
+        Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, updated_at=timezone.now())
+    logger.info("articles %s: %s new claims", done, len(new_claims))
     return len(new_claims)
 
 

@@ -63,27 +63,40 @@ def extract_candidates(
 ) -> list[Candidate]:
     """The article's check-worthy sentences, best first: at most ``max_claims``
     scoring at least ``threshold`` (both default to the FACTCHECK_EXTRACT_* settings)."""
+    return extract_candidates_many([(text, language)], threshold=threshold, max_claims=max_claims)[0]
+
+
+def extract_candidates_many(
+    articles: Sequence[tuple[str, str]],
+    *,
+    threshold: float | None = None,
+    max_claims: int | None = None,
+) -> list[list[Candidate]]:
+    """``extract_candidates`` for several (text, language) pairs, scoring all
+    their sentences in one call (the scorer is vectorised)."""
     threshold = settings.FACTCHECK_EXTRACT_THRESHOLD if threshold is None else threshold
     max_claims = settings.FACTCHECK_EXTRACT_MAX_CLAIMS if max_claims is None else max_claims
-    sentences = split_sentences(text, language=language)
-    if not sentences:
-        return []
-    scores = checkworthiness.score([s.text for s in sentences])
-    speakers = attribution.attribute([s.text for s in sentences])
-    candidates = [
-        Candidate(
-            text=s.text,
-            sentence=s.text,
-            start=s.start,
-            end=s.end,
-            score=round(float(score), 4),
-            claimant=speaker,
-        )
-        for s, score, speaker in zip(sentences, scores, speakers, strict=True)
-        if score >= threshold and _is_checkable(s.text)
-    ]
-    candidates.sort(key=lambda c: (-c.score, c.start))
-    return candidates[:max_claims]
+    split = [split_sentences(text, language=language or "en") for text, language in articles]
+    scores = iter(checkworthiness.score([s.text for sentences in split for s in sentences]))
+    result = []
+    for sentences in split:
+        article_scores = [next(scores) for _ in sentences]
+        speakers = attribution.attribute([s.text for s in sentences]) if sentences else []
+        candidates = [
+            Candidate(
+                text=s.text,
+                sentence=s.text,
+                start=s.start,
+                end=s.end,
+                score=round(float(score), 4),
+                claimant=speaker,
+            )
+            for s, score, speaker in zip(sentences, article_scores, speakers, strict=True)
+            if score >= threshold and _is_checkable(s.text)
+        ]
+        candidates.sort(key=lambda c: (-c.score, c.start))
+        result.append(candidates[:max_claims])
+    return result
 
 
 def _is_checkable(sentence: str) -> bool:
