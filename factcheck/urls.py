@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from claims import dashboard, views
 
@@ -14,4 +15,6 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("claims.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -7,6 +7,9 @@ import hashlib
 from django.db.models import Count, Max
 from django.http import Http404
 from django.utils.http import http_date, quote_etag
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -18,6 +21,11 @@ from .. import claimreview
 from ..models import Verdict
 from .filters import ALLOWED_PARAMS, ORDERINGS, FactCheckFilter
 from .public import fact_check, published_fact_checks
+from .serializers import EXAMPLE, FactCheckSerializer
+
+NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the copy named by If-None-Match is current.")}
+BAD_REQUEST = {400: OpenApiResponse(OpenApiTypes.OBJECT, description="A parameter is unknown or malformed.")}
+NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No published fact-check with this id.")}
 
 
 class FactCheckPagination(CursorPagination):
@@ -65,10 +73,23 @@ class FactCheckList(PublicAPIView):
 
     pagination_class = FactCheckPagination
     filterset_class = FactCheckFilter
+    # get() applies the FilterSet itself; the backend documents its parameters.
+    filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
         return published_fact_checks()
 
+    serializer_class = FactCheckSerializer
+
+    @extend_schema(
+        operation_id="fact_checks_list",
+        parameters=[
+            OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Default -published (newest first)."),
+            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
+        ],
+        responses={200: FactCheckSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
+        examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
+    )
     def get(self, request):
         filterset = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
@@ -97,6 +118,13 @@ class FactCheckDetail(PublicAPIView):
             raise Http404("No published fact-check with this id.")
         return verdict
 
+    serializer_class = FactCheckSerializer
+
+    @extend_schema(
+        operation_id="fact_checks_retrieve",
+        responses={200: FactCheckSerializer, **NOT_MODIFIED, **NOT_FOUND},
+        examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
+    )
     def get(self, request, pk):
         verdict = self.get_object()
         claim = verdict.claim
@@ -112,6 +140,42 @@ class FactCheckDetail(PublicAPIView):
 
 class FactCheckClaimReview(FactCheckDetail):
     """The fact-check as schema.org ClaimReview JSON-LD."""
+
+    @extend_schema(
+        operation_id="fact_checks_claimreview",
+        responses={200: OpenApiTypes.OBJECT, **NOT_MODIFIED, **NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "ClaimReview",
+                response_only=True,
+                value={
+                    "@context": "https://schema.org",
+                    "@type": "ClaimReview",
+                    "url": EXAMPLE["url"],
+                    "claimReviewed": EXAMPLE["headline"],
+                    "author": {
+                        "@type": "Organization",
+                        "name": "Fact-check desk",
+                        "url": "https://factcheck.example.org/",
+                    },
+                    "datePublished": "2026-03-20",
+                    "reviewRating": {
+                        "@type": "Rating",
+                        "alternateName": "True",
+                        "ratingValue": 5,
+                        "bestRating": 5,
+                        "worstRating": 1,
+                    },
+                    "itemReviewed": {
+                        "@type": "Claim",
+                        "author": {"@type": "Organization", "name": "Riverton Transit Authority"},
+                    },
+                },
+            )
+        ],
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
 
     def render(self, verdict):
         return claimreview.claimreview(verdict)
