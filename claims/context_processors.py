@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def organization(request):
+    return {"organization": settings.FACTCHECK_ORGANIZATION_NAME}

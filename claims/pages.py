@@ -1,0 +1,135 @@
+"""The public site: fact-checks, methodology, corrections log and feed.
+
+Every page reads through ``claims.api.public`` (published fact-checks only);
+templates autoescape everything the desk or a claimant wrote.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_safe
+
+from . import claimreview
+from .api.public import fact_check, published_fact_checks
+from .models import Claim, RatingScale, Verdict
+
+
+@require_safe
+def fact_check_list(request):
+    verdicts = published_fact_checks().order_by("-published_at", "-pk")
+    rating = request.GET.get("rating", "").strip()
+    language = request.GET.get("language", "").strip()
+    query = request.GET.get("q", "").strip()
+    if rating:
+        verdicts = verdicts.filter(rating__label__iexact=rating)
+    if language:
+        verdicts = verdicts.filter(claim__language__iexact=language)
+    for term in query.split()[:10]:
+        verdicts = verdicts.filter(
+            Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
+        )
+    page = Paginator(verdicts, 20).get_page(request.GET.get("page"))
+    scale = RatingScale.objects.filter(is_default=True).prefetch_related("ratings").first()
+    return render(
+        request,
+        "claims/fact_check_list.html",
+        {
+            "page": page,
+            "items": [fact_check(v) for v in page.object_list],
+            "ratings": [r.label for r in scale.ratings.all()] if scale else [],
+            "rating": rating,
+            "language": language,
+            "q": query,
+        },
+    )
+
+
+@require_safe
+def fact_check_detail(request, slug):
+    claim = get_object_or_404(Claim, slug=slug)
+    verdict = published_fact_checks().filter(claim=claim).first()
+    if verdict is None:
+        retracted = claim.verdicts.filter(status=Verdict.Status.RETRACTED).order_by("-revision").first()
+        if retracted is None:
+            raise Http404("No published fact-check at this address.")
+        return render(request, "claims/fact_check_retracted.html", {"claim": claim, "verdict": retracted}, status=410)
+    return render(
+        request,
+        "claims/fact_check_detail.html",
+        {"item": fact_check(verdict), "claimreview": claimreview.claimreview(verdict), "language": claim.language},
+    )
+
+
+@require_safe
+def methodology(request):
+    scale = RatingScale.objects.filter(is_default=True).prefetch_related("ratings").first()
+    return render(
+        request,
+        "claims/methodology.html",
+        {
+            "scale": scale,
+            "ratings": [r for r in scale.ratings.all() if not r.retired] if scale else [],
+            "min_sources": settings.FACTCHECK_MIN_INDEPENDENT_SOURCES,
+        },
+    )
+
+
+def public_corrections():
+    """Corrections (revisions after the first, with their note) and retractions, newest first."""
+    entries = []
+    corrected = Verdict.objects.filter(revision__gt=1, published_at__isnull=False).exclude(correction_note="")
+    for v in corrected.select_related("claim").order_by("-published_at")[:200]:
+        if v.claim.slug:
+            entries.append({"kind": "correction", "when": v.published_at, "claim": v.claim, "note": v.correction_note})
+    for v in (
+        Verdict.objects.filter(status=Verdict.Status.RETRACTED).select_related("claim").order_by("-retracted_at")[:200]
+    ):
+        if v.claim.slug:
+            entries.append(
+                {"kind": "retraction", "when": v.retracted_at, "claim": v.claim, "note": v.retraction_reason}
+            )
+    return sorted(entries, key=lambda e: e["when"], reverse=True)
+
+
+@require_safe
+def corrections(request):
+    return render(request, "claims/corrections.html", {"entries": public_corrections()})
+
+
+class FactCheckFeed(Feed):
+    """New and corrected fact-checks, as Atom."""
+
+    feed_type = Atom1Feed
+    title = "Fact-checks"
+    description = "New and corrected fact-checks."
+
+    def link(self):
+        return "/fact-checks/"
+
+    def items(self):
+        return published_fact_checks().order_by("-published_at", "-pk")[:50]
+
+    def item_title(self, verdict):
+        title = f"{verdict.headline}: {verdict.rating.label}"
+        return f"Corrected: {title}" if verdict.revision > 1 else title
+
+    def item_description(self, verdict):
+        return verdict.summary
+
+    def item_link(self, verdict):
+        return f"/fact-checks/{verdict.claim.slug}/"
+
+    def item_guid(self, verdict):
+        return f"{settings.SITE_URL}/fact-checks/{verdict.claim.slug}/#revision-{verdict.revision}"
+
+    def item_pubdate(self, verdict):
+        return verdict.published_at
+
+    def item_updateddate(self, verdict):
+        return verdict.published_at
