@@ -174,3 +174,18 @@ def test_duplicates_add_their_appearances(published, editor):
 def test_validator_catches_a_misplaced_property(vocabulary):
     assert vocabulary.problems({"@type": "Claim", "reviewRating": {"@type": "Rating"}})
     assert vocabulary.problems({"@type": "ClaimReview", "madeUpProperty": "x"})
+
+
+def test_export_writes_one_claimreview_per_published_fact_check(published, editor, reviewer, vocabulary):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ClaimFactory(text="An unpublished candidate about rents.")
+    out, err = StringIO(), StringIO()
+    call_command("export_claimreview", stdout=out, stderr=err)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(lines) == 1
+    assert lines[0]["url"].endswith(f"/fact-checks/{published.slug}/")
+    assert vocabulary.problems(lines[0]) == []
+    assert "1 fact-check(s) exported." in err.getvalue()
