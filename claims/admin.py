@@ -19,10 +19,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from . import ingestion, workflow
 from .forms import TransitionForm
 from .models import (
+    APIKey,
     Article,
     Claim,
     Claimant,
@@ -828,3 +830,27 @@ class ServiceHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(APIKeyModelAdmin):
+    """Keys are shown once, when created, and stored hashed; revoke or let them expire."""
+
+    list_display = [*APIKeyModelAdmin.list_display, "user", "scope"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "scope"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    search_fields = [*APIKeyModelAdmin.search_fields, "user__username"]
+
+    def has_module_permission(self, request):
+        # A key acts as its user: only superusers may mint one for anybody.
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser

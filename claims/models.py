@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 
 from .normalize import content_hash, normalize_url, url_host
 from .querysets import TRIAGE_ORDERING, ClaimQuerySet, ReviewEventQuerySet, VerdictQuerySet
@@ -652,6 +653,23 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = f"sent {self.sent_at:%Y-%m-%d %H:%M:%S}" if self.sent_at else f"pending ({self.attempts} attempts)"
         return f"{self.task}({self.kwargs}) {state}"
+
+
+class APIKey(AbstractAPIKey):
+    """A machine's key to the internal API: stored hashed (shown once when
+    created), scoped, expiring and revocable; it acts as its user, so the
+    user's role decides what the key may do."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
 
 
 class ServiceHeartbeat(models.Model):

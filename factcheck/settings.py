@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "claims",
 ]
 
@@ -265,7 +266,10 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST framework ---------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claims.api.auth.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("FACTCHECK_API_ANON_RATE", "120/min")},
     "DEFAULT_RENDERER_CLASSES": [

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import Claim, ClaimantContact, ExternalReview, ReviewEvent, ServiceHeartbeat, Verdict
+from claims.models import APIKey, Claim, ClaimantContact, ExternalReview, ReviewEvent, ServiceHeartbeat, Verdict
 
 from .factories import (
     ArticleFactory,
@@ -55,6 +55,7 @@ def make_rows(default_scale, n: int) -> None:
             local_rating=rating,
             source="claimreview",
         )
+        APIKey.objects.create_key(name=f"partner {claim.pk}", user=author, scope="read")
         ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
 
 

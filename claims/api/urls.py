@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import internal, views
 
 urlpatterns = [
+    path("claims/<int:pk>/transitions/", internal.ClaimTransition.as_view(), name="api-claim-transition"),
     path("fact-checks/", views.FactCheckList.as_view(), name="api-fact-check-list"),
     path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="api-fact-check-detail"),
     path("fact-checks/<int:pk>/claimreview", views.FactCheckClaimReview.as_view(), name="api-fact-check-claimreview"),

@@ -1,6 +1,6 @@
 """This organisation's published fact-checks as ClaimReview JSON lines on stdout.
 
-    python manage.py export_claimreview > claimreview.jsonl
+python manage.py export_claimreview > claimreview.jsonl
 """
 
 from __future__ import annotations
