@@ -28,7 +28,7 @@ class RatingSerializer(serializers.Serializer):
     scale = serializers.CharField(help_text="Scale name and version, e.g. 'Standard v1'.")
 
 
-class EvidenceSerializer(serializers.Serializer):
+class FactCheckEvidenceSerializer(serializers.Serializer):
     url = serializers.URLField()
     title = serializers.CharField(allow_blank=True)
     publisher = serializers.CharField(allow_blank=True)
@@ -56,7 +56,7 @@ class FactCheckSerializer(serializers.Serializer):
     rating = RatingSerializer()
     summary = serializers.CharField()
     explanation = serializers.CharField()
-    evidence = EvidenceSerializer(many=True)
+    evidence = FactCheckEvidenceSerializer(many=True)
     revision = serializers.IntegerField()
     published_at = serializers.DateTimeField(help_text="First publication.")
     modified_at = serializers.DateTimeField(help_text="Publication of the current revision.")

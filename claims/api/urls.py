@@ -1,10 +1,16 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from . import internal, views
+from . import internal, internal_crud, views
+
+router = SimpleRouter()
+router.register("articles", internal_crud.ArticleViewSet, basename="api-article")
+router.register("claims", internal_crud.ClaimViewSet, basename="api-claim")
 
 urlpatterns = [
     path("claims/<int:pk>/transitions/", internal.ClaimTransition.as_view(), name="api-claim-transition"),
     path("fact-checks/", views.FactCheckList.as_view(), name="api-fact-check-list"),
     path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="api-fact-check-detail"),
     path("fact-checks/<int:pk>/claimreview", views.FactCheckClaimReview.as_view(), name="api-fact-check-claimreview"),
+    *router.urls,
 ]

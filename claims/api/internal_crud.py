@@ -1,0 +1,265 @@
+"""Internal API for desk members and their machines: articles, claims,
+evidence and verdict drafts, within each role's rights (Django model
+permissions, the same as in the admin). Statuses change only through the
+transition endpoint."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
+
+from .. import ingestion
+from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
+from .auth import WriteScopeForUnsafeMethods
+
+EDITABLE = {Claim.Status.CANDIDATE, Claim.Status.ACCEPTED, Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH}
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reading needs the view permission too (the default lets anyone authenticated read)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+PERMISSIONS = [permissions.IsAuthenticated, WriteScopeForUnsafeMethods, ModelPermissions]
+
+
+class CanViewClaims(permissions.BasePermission):
+    """For the claim's sub-resources: reading needs view_claim; each write checks its own permission."""
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("claims.view_claim")
+
+
+SUB_RESOURCE_PERMISSIONS = [permissions.IsAuthenticated, WriteScopeForUnsafeMethods, CanViewClaims]
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+    text = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = Article
+        fields = ["id", "url", "title", "text", "status", "error", "language", "published_at", "created_at"]
+        read_only_fields = ["status", "error", "language", "published_at", "created_at"]
+
+
+ARTICLE_EXAMPLE = {
+    "id": 3,
+    "url": "https://news.example/story",
+    "title": "Council splits over free buses",
+    "status": "pending",
+    "error": "",
+    "language": "",
+    "published_at": None,
+    "created_at": "2026-11-25T10:00:00Z",
+}
+CLAIM_EXAMPLE = {
+    "id": 12,
+    "text": "Bus ridership has doubled since fares were abolished.",
+    "article": 3,
+    "sentence": "Bus ridership has doubled since fares were abolished, the mayor said.",
+    "claimant": "Dana Whitfield, Mayor of Riverton",
+    "claimed_on": "2026-03-17",
+    "checkworthiness": 0.91,
+    "status": "candidate",
+    "priority": 1,
+    "assignee": None,
+    "language": "en",
+    "version": 1,
+}
+EVIDENCE_EXAMPLE = {
+    "id": 7,
+    "url": "https://stats.example.org/ridership-2025",
+    "title": "Ridership 2025",
+    "publisher": "Statistics office",
+    "excerpt": "Boardings rose 41 percent.",
+    "stance": "refutes",
+    "source_type": "dataset",
+    "added_at": "2026-11-25T10:05:00Z",
+    "snapshot_sha256": "",
+}
+DRAFT_EXAMPLE = {
+    "id": 4,
+    "revision": 1,
+    "rating": "Mostly false",
+    "headline": "Bus ridership has not doubled",
+    "summary": "Ridership rose by 41 percent.",
+    "explanation": "The statistics office's series shows ...",
+    "correction_note": "",
+    "status": "draft",
+}
+
+
+def _examples(name, value, *, many=False):
+    return [OpenApiExample(name, value=[value] if many else value, response_only=True)]
+
+
+@extend_schema_view(
+    list=extend_schema(examples=_examples("Articles", ARTICLE_EXAMPLE, many=True)),
+    retrieve=extend_schema(examples=_examples("An article", ARTICLE_EXAMPLE)),
+    create=extend_schema(examples=_examples("Submitted", {**ARTICLE_EXAMPLE, "created": True})),
+)
+class ArticleViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Submit an article by URL or text (its ingestion is queued); read articles."""
+
+    serializer_class = ArticleSerializer
+    permission_classes = PERMISSIONS
+    queryset = Article.objects.order_by("-pk")
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            submission = ingestion.submit_article(
+                url=data.get("url", ""), text=data.get("text", ""), title=data.get("title", ""), by=request.user
+            )
+        except DjangoValidationError as exc:
+            raise APIValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            ) from None
+        payload = {**ArticleSerializer(submission.article).data, "created": submission.created}
+        return Response(payload, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    claimant_name = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=300)
+    claimant = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "article",
+            "sentence",
+            "claimant",
+            "claimant_name",
+            "claimed_on",
+            "checkworthiness",
+            "status",
+            "priority",
+            "assignee",
+            "language",
+            "version",
+        ]
+        read_only_fields = ["sentence", "checkworthiness", "status", "assignee", "version"]
+
+    def _claimant(self, validated):
+        name = validated.pop("claimant_name", "").strip()
+        if name:
+            validated["claimant"] = ingestion.claimant_for(name, Claimant.Kind.PERSON)
+        return validated
+
+    def create(self, validated_data):
+        return super().create(self._claimant(validated_data))
+
+    def update(self, instance, validated_data):
+        if instance.status not in EDITABLE:
+            raise PermissionDenied(
+                f"Claim #{instance.pk} is {instance.get_status_display().lower()}; its record is fixed."
+            )
+        return super().update(instance, self._claimant(validated_data))
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = ["id", "url", "title", "publisher", "excerpt", "stance", "source_type", "added_at", "snapshot_sha256"]
+        read_only_fields = ["added_at", "snapshot_sha256"]
+
+
+class VerdictDraftSerializer(serializers.ModelSerializer):
+    rating = serializers.SlugRelatedField(
+        slug_field="label", queryset=Rating.objects.filter(scale__is_default=True, retired=False)
+    )
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "revision", "rating", "headline", "summary", "explanation", "correction_note", "status"]
+        read_only_fields = ["revision", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(examples=_examples("Claims", CLAIM_EXAMPLE, many=True)),
+    retrieve=extend_schema(examples=_examples("A claim", CLAIM_EXAMPLE)),
+    create=extend_schema(examples=_examples("Created", CLAIM_EXAMPLE)),
+    update=extend_schema(examples=_examples("Updated", CLAIM_EXAMPLE)),
+    partial_update=extend_schema(examples=_examples("Updated", CLAIM_EXAMPLE)),
+    evidence=extend_schema(examples=_examples("Evidence", EVIDENCE_EXAMPLE)),
+    verdict_draft=extend_schema(examples=_examples("The draft", DRAFT_EXAMPLE)),
+)
+class ClaimViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims, their evidence and their verdict draft."""
+
+    serializer_class = ClaimSerializer
+    permission_classes = PERMISSIONS
+    queryset = Claim.objects.select_related("claimant").order_by("-pk")
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def _editable_claim(self, request, pk, perm: str) -> Claim:
+        claim = get_object_or_404(Claim, pk=pk)
+        if request.method not in permissions.SAFE_METHODS:
+            if not request.user.has_perm(perm):
+                raise PermissionDenied(f"You may not do this: it needs the {perm} permission.")
+            if claim.status not in EDITABLE:
+                raise PermissionDenied(
+                    f"Claim #{claim.pk} is {claim.get_status_display().lower()}; its record is fixed."
+                )
+        return claim
+
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=EvidenceSerializer,
+        permission_classes=SUB_RESOURCE_PERMISSIONS,
+    )
+    def evidence(self, request, pk=None):
+        claim = self._editable_claim(request, pk, "claims.add_evidence")
+        if request.method == "GET":
+            return Response(EvidenceSerializer(claim.evidence.order_by("added_at"), many=True).data)
+        body = EvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if claim.evidence.filter(url=body.validated_data["url"]).exists():
+            raise APIValidationError({"url": ["This source is already attached to the claim."]})
+        evidence = body.save(claim=claim, added_by=request.user)
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="verdict-draft",
+        serializer_class=VerdictDraftSerializer,
+        permission_classes=SUB_RESOURCE_PERMISSIONS,
+    )
+    def verdict_draft(self, request, pk=None):
+        claim = self._editable_claim(request, pk, "claims.change_verdict")
+        draft = claim.verdicts.filter(status=Verdict.Status.DRAFT).first()
+        if request.method == "GET":
+            if draft is None:
+                return Response({"detail": "No draft yet; PUT one."}, status=status.HTTP_404_NOT_FOUND)
+            return Response(VerdictDraftSerializer(draft).data)
+        if draft is None and not request.user.has_perm("claims.add_verdict"):
+            raise PermissionDenied("You may not write a verdict: it needs the Reviewers role.")
+        body = VerdictDraftSerializer(draft, data=request.data)
+        body.is_valid(raise_exception=True)
+        if draft is None:
+            last = max(claim.verdicts.values_list("revision", flat=True), default=0)
+            draft = body.save(claim=claim, author=request.user, revision=last + 1)
+            return Response(VerdictDraftSerializer(draft).data, status=status.HTTP_201_CREATED)
+        return Response(VerdictDraftSerializer(body.save()).data)
