@@ -98,6 +98,45 @@ def test_scores_are_deterministic_and_independent_of_the_batch():
     assert [score([sentence])[0] for sentence in [*CHIT_CHAT, *CLAIMS]] == pytest.approx(batch, abs=1e-12)
 
 
+# Edge cases of the fast path: words only a regular expression catches, non-ASCII
+# words (compared the plain way), texts without words, separators in the text.
+FAST_PATH_EDGES = [
+    "",
+    "?",
+    "It costs $ 5, or \u00a35, or \u20ac 5 \u2014 about 5 dollars.",
+    "In the '90s and the 1980s, in 2019 and 2030: all-time highs, the hottest, the greatest.",
+    "We didn't, they won't, I can't: to no avail, in vain, it did not work and will not prevent it.",
+    "I'm sure you're right; in my opinion I think so, but I'm not sure.",
+    "He has been begging, she had been pleading, they called on us and declined to comment.",
+    "The study found that, according to evidence, it led to and resulted in more than half.",
+    "\u212aELVIN and \u017fome \u0130stanbul \u0131 caf\u00e9 r\u00e9sum\u00e9s NATO EU Mr Smith, Jones.",
+    "PERCENT Per Cent per cent percentage Per cent.",
+    "Going to, gonna, want to, need to, no one, nobody, More Than.",
+    "Text with a \x00 NUL and 1999 in it.",
+    "x" * 300,
+    " ".join(["word"] * 300),
+]
+
+
+def test_fast_dense_features_equal_the_plain_computation(shared_data):
+    from claims.extraction.training import load_debates
+
+    debates = load_debates(shared_data.joinpath(*CLEF_DIR))
+    sentences = [s for debate in debates for s in debate.sentences]
+    picked = [sentences[i] for i in range(0, len(sentences), 40)]  # ~400, spread over the debates
+    texts = [checkworthiness.normalise(t) for t in [*picked, *_seed_sentences(shared_data), *FAST_PATH_EDGES]]
+    fast = checkworthiness.dense_features(texts)
+    plain = checkworthiness.reference_dense_features(texts)
+    assert fast.shape == plain.shape == (len(texts), len(checkworthiness.DENSE_FEATURE_NAMES))
+    mismatched = [(texts[i], checkworthiness.DENSE_FEATURE_NAMES[j]) for i, j in np.argwhere(fast != plain)]
+    assert mismatched == []
+    # One text at a time, and without the NUL text (the fast path proper), give the same rows.
+    clean = [t for t in texts if "\x00" not in t]
+    assert np.array_equal(checkworthiness.dense_features(clean), checkworthiness.reference_dense_features(clean))
+    for text in FAST_PATH_EDGES:
+        assert np.array_equal(checkworthiness.dense_features([text]), checkworthiness.reference_dense_features([text]))
+
+
 def test_empty_input_gives_no_scores():
     assert score([]) == []
 

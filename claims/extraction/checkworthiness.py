@@ -171,8 +171,8 @@ DENSE_FEATURES: tuple[tuple[str, Callable[[str, int], float]], ...] = (
 DENSE_FEATURE_NAMES = tuple(name for name, _ in DENSE_FEATURES)
 
 
-def dense_features(texts: Sequence[str]) -> np.ndarray:
-    """Hand-written cues of already normalised texts, one row per text."""
+def reference_dense_features(texts: Sequence[str]) -> np.ndarray:
+    """``dense_features``, computed the plain way: every cue of DENSE_FEATURES on every text."""
     rows = np.zeros((len(texts), len(DENSE_FEATURES)), dtype=np.float64)
     for i, text in enumerate(texts):
         n = len(_WORD.findall(text))
@@ -180,7 +180,257 @@ def dense_features(texts: Sequence[str]) -> np.ndarray:
     return rows
 
 
+# The fast path of dense_features gives the same values as the plain one, cue for
+# cue (tests/test_checkworthiness.py pins this). It reads each text's \w+ words
+# once and answers most cues from them:
+#
+# - words: lower-case words each of which, as a whole \w+ word, is a match of the
+#   cue's pattern on its own (an alternative between \b...\b). A text with one of
+#   them matches; for a pattern made only of such alternatives, a text matches
+#   only then, and each such word is one match (the claim_cues count).
+# - triggers: for a pattern with other alternatives (several words, "n't",
+#   "$5"), words one of which every match of those alternatives contains. Only
+#   texts with a trigger, and no hit from words yet, are searched with the pattern.
+#
+# Case-insensitive matching equals comparing lower-cased words only for ASCII
+# words (re.IGNORECASE also matches "K" (Kelvin), "ſ", "İ" and "ı" to ASCII
+# letters), so a text with any non-ASCII word character takes the plain path.
+@dataclass(frozen=True)
+class _Cue:
+    name: str
+    pattern: re.Pattern[str]
+    words: frozenset[str]
+    triggers: frozenset[str] = frozenset()
+    exhaustive: bool = False  # the pattern is nothing but `words` (and the suffix rule)
+    digit: bool = False  # texts with a digit are searched too ("$5", years)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_CUES: tuple[_Cue, ...] = (
+    _Cue("percent", _PERCENT, _words("percent percentage"), _words("per")),
+    _Cue("money", _MONEY, _words("dollar dollars cent cents million billion trillion"), digit=True),
+    _Cue(
+        "quantity",
+        _QUANTITY,
+        _words(
+            "hundred hundreds thousand thousands millions billions dozen dozens half third quarter "
+            "double doubles doubled triple triples tripled twice times"
+        ),
+        exhaustive=True,
+    ),
+    _Cue(
+        "number_word",
+        _NUMBER_WORD,
+        _words(
+            "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
+            "sixty seventy eighty ninety hundred"
+        ),
+        exhaustive=True,
+    ),
+    _Cue("year", _YEAR, frozenset(), digit=True),
+    _Cue(
+        "superlative",
+        _SUPERLATIVE,
+        _words(
+            "most least best worst highest lowest largest biggest smallest greatest first last only record ever"
+        ),  # + \w{3,}est words (the suffix rule), + "all-time"
+        _words("all"),
+    ),
+    _Cue(
+        "comparative",
+        _COMPARATIVE,
+        _words(
+            "more less fewer than higher lower larger bigger smaller greater better worse increase increased "
+            "decrease decreased rise rose risen fell fall fallen dropped grew grown doubled tripled up down"
+        ),
+        exhaustive=True,
+    ),
+    _Cue("negation", _NEGATION, _words("not no never nothing none nobody neither nor cannot"), _words("t")),
+    _Cue("we", _WE, _words("we our us ours"), exhaustive=True),
+    # "i'm", "i've", "i'll", "you're": whenever they match, "i" or "you" alone matches
+    # too ("'" is not a word character), so the words decide; still searched to be plain.
+    _Cue("i", _I, _words("i me my mine")),
+    _Cue("you", _YOU, _words("you your yours")),
+    _Cue("they", _THEY, _words("he she they his her their them"), exhaustive=True),
+    _Cue(
+        "claim_cue",
+        _CLAIM_CUE,
+        _words(
+            "percent million billion trillion tax taxes job jobs cut cuts increase increased never voted vote "
+            "votes debt deficit unemployment wage wages income economy trade deal budget spending spent paid "
+            "rate crime murder murders immigrant immigrants illegal border nuclear law laws supported opposed "
+            "signed passed created lost average number since ago history country countries"
+        ),
+        exhaustive=True,
+    ),
+    _Cue(
+        "modal",
+        _MODAL,
+        _words("will would should must can could may might gonna"),
+        _words("going want need"),
+    ),
+    _Cue("opinion", _OPINION, frozenset(), _words("i opinion")),
+    _Cue("past_tense", _PAST, _words("was were had did"), _words("been")),  # + \w{3,}ed words
+    _Cue("ongoing", _ONGOING, frozenset(), _words("been")),
+    _Cue(
+        "plea",
+        _PLEA,
+        _words(
+            "beg begs begged begging plead pleads pleaded pleading pled urge urges urged urging appeal appeals "
+            "appealed appealing implore implores implored imploring refrain refrains refrained refraining "
+            "reluctant vow vows vowed vowing pledge pledges pledged pledging"
+        ),
+        _words("call calls called calling decline declines declined declining"),
+    ),
+    _Cue(
+        "conclusion",
+        _CONCLUSION,
+        _words(
+            "conclude concludes concluded conclusion prove proves proved proven evidence study studies "
+            "confirm confirms confirmed"
+        ),
+        _words("found find show shows showed according"),
+    ),
+    _Cue(
+        "causal",
+        _CAUSAL,
+        _words("because cause causes caused causing"),
+        _words("result results resulted due lead leads led will"),
+    ),
+    _Cue(
+        "futile",
+        _FUTILE,
+        _words("cannot fail fails failed"),
+        _words("avail vain will won can work prevent"),
+    ),
+    _Cue(
+        "quantifier",
+        _QUANTIFIER,
+        _words("many most all every majority minority none nobody almost nearly"),
+        _words("no more"),
+    ),
+)
+_CUE_INDEX = {cue.name: i for i, cue in enumerate(_CUES)}
+_HIT_SHIFT, _TRIGGER_SHIFT = 0, 32  # bit i: a word of cue i; bit 32 + i: a trigger of cue i
+_SUFFIX_RULES = ((_CUE_INDEX["superlative"], "est", 6), (_CUE_INDEX["past_tense"], "ed", 5))  # \w{3,}est, \w{3,}ed
+_COLUMN = {name: i for i, name in enumerate(name for name, _ in DENSE_FEATURES)}
+_CUE_COLUMNS = [_COLUMN[cue.name] for cue in _CUES]
+_DIGIT_CUES = [i for i, cue in enumerate(_CUES) if cue.digit]
+_EXHAUSTIVE_CUES = [i for i, cue in enumerate(_CUES) if cue.exhaustive]
+_SEP = "\x00"  # joins texts: no pattern matches it, and it is not a word character
+_WORD_OR_SEP = re.compile(r"\w+|\x00")
+_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
+_LOG_WORDS = tuple(float(np.log1p(n)) / 4 for n in range(256))
+
+
+class _WordBits(dict):
+    """Word -> bits of the cues it hits or triggers, filled on first sight."""
+
+    def __missing__(self, word: str) -> int:
+        key = word.lower()
+        bits = 0
+        for i, cue in enumerate(_CUES):
+            if key in cue.words:
+                bits |= 1 << (_HIT_SHIFT + i)
+            if key in cue.triggers:
+                bits |= 1 << (_TRIGGER_SHIFT + i)
+        for i, suffix, length in _SUFFIX_RULES:
+            if len(key) >= length and key.endswith(suffix):
+                bits |= 1 << (_HIT_SHIFT + i)
+        if len(self) > 200_000:
+            self.clear()
+        self[word] = bits
+        return bits
+
+
+_word_bits = _WordBits({_SEP: 0})
+
+
+def _positions_to_rows(pattern: re.Pattern[str], joined: str, starts: np.ndarray) -> np.ndarray:
+    """The text index of every match of pattern in the joined texts."""
+    positions = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+    return np.searchsorted(starts, positions, side="right") - 1
+
+
+def dense_features(texts: Sequence[str]) -> np.ndarray:
+    """Hand-written cues of already normalised texts, one row per text."""
+    texts = list(texts)
+    count = len(texts)
+    joined = _SEP.join(texts)
+    if count == 0 or joined.count(_SEP) != count - 1:
+        return reference_dense_features(texts)
+    rows = np.zeros((count, len(DENSE_FEATURES)), dtype=np.float64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+
+    # Words: one bit mask per word, segment i starts at the separator before text i.
+    tokens = _WORD_OR_SEP.findall(joined)
+    bits = np.zeros(len(tokens) + 1, dtype=np.int64)
+    bits[1:] = np.fromiter(map(_word_bits.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    is_word = np.ones(len(tokens) + 1, dtype=np.int64)
+    is_word[0] = 0
+    separators = np.flatnonzero(np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))) + 1
+    is_word[separators] = 0
+    segments = np.concatenate(([0], separators))
+    n = np.add.reduceat(is_word, segments)
+    any_bits = np.bitwise_or.reduceat(bits, segments)
+
+    small = n < len(_LOG_WORDS)
+    rows[small, _COLUMN["log_words"]] = np.take(_LOG_WORDS, n[small])
+    for i in np.flatnonzero(~small):
+        rows[i, _COLUMN["log_words"]] = float(np.log1p(int(n[i]))) / 4
+    rows[:, _COLUMN["under_6_words"]] = n < 6
+    rows[:, _COLUMN["under_3_words"]] = n < 3
+    rows[:, _COLUMN["over_30_words"]] = n > 30
+
+    digits = np.bincount(_positions_to_rows(_DIGIT, joined, starts), minlength=count)
+    rows[:, _COLUMN["digit"]] = digits > 0
+    rows[:, _COLUMN["digits"]] = np.minimum(digits, 10) / 10
+    names = np.bincount(_positions_to_rows(_NAME, joined, starts), minlength=count)
+    rows[:, _COLUMN["names"]] = np.minimum(names, 5) / 5
+    rows[_positions_to_rows(_ACRONYM, joined, starts), _COLUMN["acronym"]] = 1.0
+
+    shifts = np.arange(len(_CUES))
+    hits = (any_bits[:, None] >> (_HIT_SHIFT + shifts)) & 1 == 1
+    searched = (any_bits[:, None] >> (_TRIGGER_SHIFT + shifts)) & 1 == 1
+    searched[:, _DIGIT_CUES] |= (digits > 0)[:, None]
+    searched[:, _EXHAUSTIVE_CUES] = False
+    for j, i in np.argwhere(searched & ~hits):
+        hits[j, i] = _CUES[i].pattern.search(texts[j]) is not None
+    rows[:, _CUE_COLUMNS] = hits
+    counted = (bits >> (_HIT_SHIFT + _CUE_INDEX["claim_cue"])) & 1
+    rows[:, _COLUMN["claim_cues"]] = np.minimum(np.add.reduceat(counted, segments), 5) / 5
+
+    for i, text in enumerate(texts):
+        if _OPENER.match(text) is not None:
+            rows[i, _COLUMN["opener"]] = 1.0
+        if text.endswith("?"):
+            rows[i, _COLUMN["question"]] = 1.0
+        if "!" in text:
+            rows[i, _COLUMN["exclamation"]] = 1.0
+
+    exotic = [i for i, text in enumerate(texts) if not text.isascii() and _NON_ASCII_WORD.search(text)]
+    if exotic:
+        rows[exotic] = reference_dense_features([texts[i] for i in exotic])
+    return rows
+
+
 def hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
+    key = json.dumps(hashing, sort_keys=True)
+    vectorizer = _vectorizers.get(key)
+    if vectorizer is None:
+        vectorizer = _vectorizers[key] = _new_hashing_vectorizer(hashing)
+    return vectorizer
+
+
+# HashingVectorizer is stateless (transform fits nothing), so one per configuration serves every call.
+_vectorizers: dict[str, HashingVectorizer] = {}
+
+
+def _new_hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
     unknown = set(hashing) - HASHING_KEYS
     if unknown:
         raise ModelError(f"unknown hashing parameters: {', '.join(sorted(unknown))}")
