@@ -35,6 +35,7 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
 	$(BIN)/python -m bench.ingestion
+	$(BIN)/python -m bench.imports
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
