@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from . import claimreview
+from .api.filters import search_fact_checks
 from .api.public import fact_check, published_fact_checks
 from .models import Claim, RatingScale, Verdict
 
@@ -30,10 +30,7 @@ def fact_check_list(request):
         verdicts = verdicts.filter(rating__label__iexact=rating)
     if language:
         verdicts = verdicts.filter(claim__language__iexact=language)
-    for term in query.split()[:10]:
-        verdicts = verdicts.filter(
-            Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
-        )
+    verdicts = search_fact_checks(verdicts, query)
     page = Paginator(verdicts, 20).get_page(request.GET.get("page"))
     scale = RatingScale.objects.filter(is_default=True).prefetch_related("ratings").first()
     return render(

@@ -239,3 +239,12 @@ def test_writes_are_refused(client, people):
     claim = publish(people)
     assert client.post(LIST, {}).status_code in (403, 405)
     assert client.delete(f"{LIST}{claim.pk}/").status_code in (403, 405)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's web-search syntax")
+def test_search_understands_phrases_and_exclusions_on_postgresql(client, people):
+    a = publish(people, text="Unemployment fell by 3 percent in Riverton.")
+    publish(people, text="Unemployment rose in Lakeside.")
+    Verdict.objects.filter(claim=a).update(headline="Riverton unemployment fell", summary="It fell.")
+    found = client.get(LIST, {"q": '"unemployment fell" -lakeside'}).json()["results"]
+    assert [item["id"] for item in found] == [a.pk]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import connection
 from django.db.models import Q
 
 from ..models import Verdict
@@ -37,12 +38,30 @@ class FactCheckFilter(django_filters.FilterSet):
         ).distinct()
 
     def search(self, queryset, name, value):
-        terms = value.split()
-        for term in terms[:10]:
-            queryset = queryset.filter(
-                Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
-            )
+        return search_fact_checks(queryset, value)
+
+
+def search_fact_checks(queryset, value: str):
+    """Full-text search in the claim, headline and summary.
+
+    PostgreSQL: its text search with web-search syntax ("quoted phrases",
+    -excluded words, or). Elsewhere: every word must appear.
+    """
+    value = value.strip()[:200]
+    if not value:
         return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("claim__text", "headline", "summary", config="simple")
+        return queryset.annotate(search=vector).filter(
+            search=SearchQuery(value, search_type="websearch", config="simple")
+        )
+    for term in value.split()[:10]:
+        queryset = queryset.filter(
+            Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
+        )
+    return queryset
 
 
 ALLOWED_PARAMS = set(FactCheckFilter.base_filters) | {"ordering", "cursor", "page_size", "format"}
