@@ -73,10 +73,16 @@ def test_reviewer_adds_evidence_and_a_draft_to_an_assigned_claim(editor, reviewe
 
 def test_status_cannot_be_set_through_the_claim_endpoint(editor):
     claim = ClaimFactory()
-    response = as_user(editor).patch(
+    client = as_user(editor)
+    refused = client.patch(
         f"/api/v1/claims/{claim.pk}/", {"status": "published", "text": "Edited text."}, format="json"
     )
-    assert response.status_code == 200
+    assert refused.status_code == 400
+    assert "transitions" in refused.json()["status"][0]
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.CANDIDATE and claim.text != "Edited text."
+    edited = client.patch(f"/api/v1/claims/{claim.pk}/", {"text": "Edited text."}, format="json")
+    assert edited.status_code == 200, edited.json()
     claim.refresh_from_db()
     assert (claim.status, claim.text) == (Claim.Status.CANDIDATE, "Edited text.")
 

@@ -64,4 +64,5 @@ def search_fact_checks(queryset, value: str):
     return queryset
 
 
+DATETIME_PARAMS = ("published_after", "published_before")
 ALLOWED_PARAMS = set(FactCheckFilter.base_filters) | {"ordering", "cursor", "page_size", "format"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 from .. import workflow
 from ..models import Claim
 from .auth import WriteScopeForUnsafeMethods
+from .schema import UNAUTHORIZED
 
 
 class TransitionRequest(serializers.Serializer):
@@ -19,7 +21,7 @@ class TransitionRequest(serializers.Serializer):
         required=False, min_value=1, help_text="The version you loaded; a different one gives 409."
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    assignee = serializers.CharField(required=False, help_text="Reviewer's username (assign, reassign).")
+    assignee = serializers.CharField(required=False, min_length=1, help_text="Reviewer's username (assign, reassign).")
     publish_at = serializers.DateTimeField(required=False, help_text="approve: publish at this time (embargo).")
     duplicate_of = serializers.IntegerField(
         required=False, min_value=1, help_text="mark_duplicate: canonical claim id."
@@ -42,7 +44,9 @@ def claim_state(claim: Claim) -> dict:
     }
 
 
-ERROR = OpenApiResponse(description="`detail` says what went wrong and what to do; `errors` lists fields.")
+ERROR = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="`detail` says what went wrong and what to do; `errors` lists fields."
+)
 
 
 class ClaimTransition(APIView):
@@ -53,7 +57,7 @@ class ClaimTransition(APIView):
     @extend_schema(
         operation_id="claims_transition",
         request=TransitionRequest,
-        responses={200: ClaimState, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: ClaimState, 400: ERROR, **UNAUTHORIZED, 403: ERROR, 404: ERROR, 409: ERROR},
         examples=[
             OpenApiExample("Accept a candidate", value={"action": "accept", "expected_version": 1}, request_only=True),
             OpenApiExample(
@@ -75,7 +79,11 @@ class ClaimTransition(APIView):
         values = dict(body.validated_data)
         action = values.pop("action")
         expected_version = values.pop("expected_version", None)
-        if not Claim.objects.filter(pk=pk).exists():
+        try:
+            exists = Claim.objects.filter(pk=pk).exists()
+        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
+            exists = False
+        if not exists:
             return Response(
                 {"detail": f"Claim #{pk} does not exist.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
             )

@@ -6,9 +6,9 @@ transition endpoint."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -17,6 +17,12 @@ from rest_framework.response import Response
 from .. import ingestion
 from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
 from .auth import WriteScopeForUnsafeMethods
+from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, UNAUTHORIZED
+
+READ = {**UNAUTHORIZED, **FORBIDDEN}
+READ_ONE = {**READ, **NOT_FOUND}
+WRITE = {**BAD_REQUEST, **UNAUTHORIZED, **FORBIDDEN}
+WRITE_ONE = {**WRITE, **NOT_FOUND}
 
 EDITABLE = {Claim.Status.CANDIDATE, Claim.Status.ACCEPTED, Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH}
 
@@ -25,6 +31,22 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     """Reading needs the view permission too (the default lets anyone authenticated read)."""
 
     perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+def get_object_or_404(queryset, **kwargs):
+    """DRF's get_object_or_404 (a malformed id is a 404), also for ids beyond 64 bits, which SQLite refuses."""
+    try:
+        return generics.get_object_or_404(queryset, **kwargs)
+    except OverflowError:
+        raise Http404 from None
+
+
+class LookupById:
+    def get_object(self):
+        try:
+            return super().get_object()
+        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
+            raise Http404 from None
 
 
 PERMISSIONS = [permissions.IsAuthenticated, WriteScopeForUnsafeMethods, ModelPermissions]
@@ -40,7 +62,25 @@ class CanViewClaims(permissions.BasePermission):
 SUB_RESOURCE_PERMISSIONS = [permissions.IsAuthenticated, WriteScopeForUnsafeMethods, CanViewClaims]
 
 
-class ArticleSerializer(serializers.ModelSerializer):
+class RejectReadOnlyFields:
+    """Refuse a request that sets a read-only field, rather than ignoring it silently."""
+
+    read_only_advice = {"status": "Statuses change only through POST /api/v1/claims/{id}/transitions/."}
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            read_only = sorted(name for name in data.keys() if name in self.fields and self.fields[name].read_only)
+            if read_only:
+                raise serializers.ValidationError(
+                    {
+                        name: [f"This field is read-only. {self.read_only_advice.get(name, '')}".strip()]
+                        for name in read_only
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class ArticleSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
     url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     text = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
@@ -97,17 +137,30 @@ DRAFT_EXAMPLE = {
 }
 
 
-def _examples(name, value, *, many=False):
-    return [OpenApiExample(name, value=[value] if many else value, response_only=True)]
+def _examples(name, value):
+    # One item even for lists: drf-spectacular wraps the example of a list response itself.
+    return [OpenApiExample(name, value=value, response_only=True)]
 
 
 @extend_schema_view(
-    list=extend_schema(examples=_examples("Articles", ARTICLE_EXAMPLE, many=True)),
-    retrieve=extend_schema(examples=_examples("An article", ARTICLE_EXAMPLE)),
-    create=extend_schema(examples=_examples("Submitted", {**ARTICLE_EXAMPLE, "created": True})),
+    list=extend_schema(
+        responses={200: ArticleSerializer(many=True), **READ},
+        examples=_examples("Articles", ARTICLE_EXAMPLE),
+    ),
+    retrieve=extend_schema(
+        responses={200: ArticleSerializer, **READ_ONE}, examples=_examples("An article", ARTICLE_EXAMPLE)
+    ),
+    create=extend_schema(
+        responses={
+            201: ArticleSerializer,
+            200: OpenApiResponse(ArticleSerializer, description="Already submitted: the existing article."),
+            **WRITE,
+        },
+        examples=_examples("Submitted", {**ARTICLE_EXAMPLE, "created": True}),
+    ),
 )
 class ArticleViewSet(
-    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    LookupById, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
     """Submit an article by URL or text (its ingestion is queued); read articles."""
 
@@ -131,9 +184,9 @@ class ArticleViewSet(
         return Response(payload, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
     claimant_name = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=300)
-    claimant = serializers.StringRelatedField(read_only=True)
+    claimant = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Claim
@@ -153,6 +206,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["sentence", "checkworthiness", "status", "assignee", "version"]
+        extra_kwargs = {"text": {"min_length": 1}}  # states in the schema that a blank text is refused
 
     def _claimant(self, validated):
         name = validated.pop("claimant_name", "").strip()
@@ -171,14 +225,14 @@ class ClaimSerializer(serializers.ModelSerializer):
         return super().update(instance, self._claimant(validated_data))
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "url", "title", "publisher", "excerpt", "stance", "source_type", "added_at", "snapshot_sha256"]
         read_only_fields = ["added_at", "snapshot_sha256"]
 
 
-class VerdictDraftSerializer(serializers.ModelSerializer):
+class VerdictDraftSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
     rating = serializers.SlugRelatedField(
         slug_field="label", queryset=Rating.objects.filter(scale__is_default=True, retired=False)
     )
@@ -190,15 +244,18 @@ class VerdictDraftSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=_examples("Claims", CLAIM_EXAMPLE, many=True)),
-    retrieve=extend_schema(examples=_examples("A claim", CLAIM_EXAMPLE)),
-    create=extend_schema(examples=_examples("Created", CLAIM_EXAMPLE)),
-    update=extend_schema(examples=_examples("Updated", CLAIM_EXAMPLE)),
-    partial_update=extend_schema(examples=_examples("Updated", CLAIM_EXAMPLE)),
-    evidence=extend_schema(examples=_examples("Evidence", EVIDENCE_EXAMPLE)),
-    verdict_draft=extend_schema(examples=_examples("The draft", DRAFT_EXAMPLE)),
+    list=extend_schema(
+        responses={200: ClaimSerializer(many=True), **READ}, examples=_examples("Claims", CLAIM_EXAMPLE)
+    ),
+    retrieve=extend_schema(responses={200: ClaimSerializer, **READ_ONE}, examples=_examples("A claim", CLAIM_EXAMPLE)),
+    create=extend_schema(responses={201: ClaimSerializer, **WRITE}, examples=_examples("Created", CLAIM_EXAMPLE)),
+    update=extend_schema(responses={200: ClaimSerializer, **WRITE_ONE}, examples=_examples("Updated", CLAIM_EXAMPLE)),
+    partial_update=extend_schema(
+        responses={200: ClaimSerializer, **WRITE_ONE}, examples=_examples("Updated", CLAIM_EXAMPLE)
+    ),
 )
 class ClaimViewSet(
+    LookupById,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -223,6 +280,16 @@ class ClaimViewSet(
                 )
         return claim
 
+    @extend_schema(
+        methods=["GET"],
+        responses={200: EvidenceSerializer(many=True), **READ_ONE},
+        examples=_examples("Evidence", EVIDENCE_EXAMPLE),
+    )
+    @extend_schema(
+        methods=["POST"],
+        responses={201: EvidenceSerializer, **WRITE_ONE},
+        examples=_examples("Evidence", EVIDENCE_EXAMPLE),
+    )
     @action(
         detail=True,
         methods=["get", "post"],
@@ -232,7 +299,7 @@ class ClaimViewSet(
     def evidence(self, request, pk=None):
         claim = self._editable_claim(request, pk, "claims.add_evidence")
         if request.method == "GET":
-            return Response(EvidenceSerializer(claim.evidence.order_by("added_at"), many=True).data)
+            return Response(EvidenceSerializer(claim.evidence.order_by("added_at")).data)
         body = EvidenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if claim.evidence.filter(url=body.validated_data["url"]).exists():
@@ -240,6 +307,20 @@ class ClaimViewSet(
         evidence = body.save(claim=claim, added_by=request.user)
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        methods=["GET"],
+        responses={200: VerdictDraftSerializer, **READ_ONE},
+        examples=_examples("The draft", DRAFT_EXAMPLE),
+    )
+    @extend_schema(
+        methods=["PUT"],
+        responses={
+            200: VerdictDraftSerializer,
+            201: OpenApiResponse(VerdictDraftSerializer, description="The claim's first draft."),
+            **WRITE_ONE,
+        },
+        examples=_examples("The draft", DRAFT_EXAMPLE),
+    )
     @action(
         detail=True,
         methods=["get", "put"],

@@ -19,13 +19,16 @@ from rest_framework.throttling import AnonRateThrottle
 
 from .. import claimreview
 from ..models import Verdict
-from .filters import ALLOWED_PARAMS, ORDERINGS, FactCheckFilter
+from .filters import ALLOWED_PARAMS, DATETIME_PARAMS, ORDERINGS, FactCheckFilter
 from .public import fact_check, published_fact_checks
+from .schema import THROTTLED, UNAUTHORIZED
 from .serializers import EXAMPLE, FactCheckSerializer
 
 NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: the copy named by If-None-Match is current.")}
 BAD_REQUEST = {400: OpenApiResponse(OpenApiTypes.OBJECT, description="A parameter is unknown or malformed.")}
 NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No published fact-check with this id.")}
+# No credentials are needed, but a wrong API key is refused rather than ignored.
+PUBLIC_ERRORS = {**UNAUTHORIZED, **THROTTLED}
 
 
 class FactCheckPagination(CursorPagination):
@@ -48,6 +51,14 @@ class PublicAPIView(generics.GenericAPIView):
             raise ValidationError(
                 {name: [f"Unknown parameter; use one of: {', '.join(sorted(ALLOWED_PARAMS))}."] for name in unknown}
             )
+        for name in DATETIME_PARAMS:
+            # django-filter skips a blank value; the schema promises a date-time, so refuse it.
+            if name in request.query_params and not request.query_params[name].strip():
+                raise ValidationError({name: ["Give a date and time, e.g. 2026-03-20T15:00:00Z."]})
+        page_size = request.query_params.get("page_size")
+        if page_size is not None and not (page_size.isascii() and page_size.isdigit() and int(page_size) >= 1):
+            # The paginator would silently ignore it.
+            raise ValidationError({"page_size": ["Give a whole number from 1 to 100."]})
         ordering = request.query_params.get("ordering")
         if ordering is not None and ordering not in ORDERINGS:
             raise ValidationError({"ordering": [f"Order by one of: {', '.join(ORDERINGS)}."]})
@@ -85,9 +96,17 @@ class FactCheckList(PublicAPIView):
         operation_id="fact_checks_list",
         parameters=[
             OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Default -published (newest first)."),
-            OpenApiParameter("page_size", int, description="1 to 100; default 20."),
+            OpenApiParameter(
+                "page_size", {"type": "integer", "minimum": 1}, description="Default 20; more than 100 gives 100."
+            ),
         ],
-        responses={200: FactCheckSerializer(many=True), **NOT_MODIFIED, **BAD_REQUEST},
+        responses={
+            200: FactCheckSerializer(many=True),
+            **NOT_MODIFIED,
+            **BAD_REQUEST,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="The cursor is not one this API gave out."),
+            **PUBLIC_ERRORS,
+        },
         examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
     )
     def get(self, request):
@@ -113,7 +132,10 @@ class FactCheckDetail(PublicAPIView):
     """One published fact-check by its id."""
 
     def get_object(self):
-        verdict = published_fact_checks().filter(claim_id=self.kwargs["pk"]).first()
+        try:
+            verdict = published_fact_checks().filter(claim_id=self.kwargs["pk"]).first()
+        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
+            verdict = None
         if verdict is None:
             raise Http404("No published fact-check with this id.")
         return verdict
@@ -122,7 +144,7 @@ class FactCheckDetail(PublicAPIView):
 
     @extend_schema(
         operation_id="fact_checks_retrieve",
-        responses={200: FactCheckSerializer, **NOT_MODIFIED, **NOT_FOUND},
+        responses={200: FactCheckSerializer, **NOT_MODIFIED, **NOT_FOUND, **PUBLIC_ERRORS},
         examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
     )
     def get(self, request, pk):
@@ -143,7 +165,7 @@ class FactCheckClaimReview(FactCheckDetail):
 
     @extend_schema(
         operation_id="fact_checks_claimreview",
-        responses={200: OpenApiTypes.OBJECT, **NOT_MODIFIED, **NOT_FOUND},
+        responses={200: OpenApiTypes.OBJECT, **NOT_MODIFIED, **NOT_FOUND, **PUBLIC_ERRORS},
         examples=[
             OpenApiExample(
                 "ClaimReview",
