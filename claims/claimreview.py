@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .api.public import appearance_articles
 from .models import Claim, Claimant, Verdict
 
 
@@ -31,18 +32,12 @@ def _claimant(claimant: Claimant | None) -> dict | None:
 
 
 def _appearances(claim: Claim) -> list[dict]:
-    """Where the claim was made: its own article, then its duplicates' articles, oldest first."""
-    articles = []
-    if claim.article_id:
-        articles.append(claim.article)
-    articles += [d.article for d in claim.duplicates.select_related("article__outlet") if d.article_id]
-    seen, result = set(), []
-    for article in sorted(articles, key=lambda a: (a.published_at is None, a.published_at or a.created_at)):
-        url = article.canonical_url or article.url
-        if not url or url in seen:
-            continue
-        seen.add(url)
-        node = {"@type": "CreativeWork", "url": url}
+    """Where the claim was made, oldest first (the first is ClaimReview's firstAppearance)."""
+    result = []
+    for article in sorted(
+        appearance_articles(claim), key=lambda a: (a.published_at is None, a.published_at or a.created_at)
+    ):
+        node = {"@type": "CreativeWork", "url": article.canonical_url or article.url}
         if article.title:
             node["headline"] = article.title
         if article.published_at:

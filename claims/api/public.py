@@ -35,36 +35,37 @@ def published_fact_checks() -> QuerySet[Verdict]:
     )
 
 
-def _scale_bounds(rating: Rating) -> tuple[int | None, int | None]:
-    values = [r.value for r in rating.scale.ratings.all() if r.value is not None]
-    return (max(values), min(values)) if values else (None, None)
-
-
-def appearances(claim: Claim) -> list[dict]:
-    articles = [claim.article] if claim.article_id else []
-    articles += [d.article for d in getattr(claim, "public_duplicates", claim.duplicates.all()) if d.article_id]
+def appearance_articles(claim: Claim) -> list:
+    """The articles the claim appeared in: its own, then its duplicates', one per URL."""
+    duplicates = getattr(claim, "public_duplicates", None)
+    if duplicates is None:
+        duplicates = claim.duplicates.filter(article__isnull=False).select_related("article__outlet")
+    articles = ([claim.article] if claim.article_id else []) + [d.article for d in duplicates if d.article_id]
     seen, result = set(), []
     for article in articles:
         url = article.canonical_url or article.url
-        if not url or url in seen:
-            continue
-        seen.add(url)
-        result.append(
-            {
-                "url": url,
-                "title": article.title,
-                "outlet": article.outlet.name if article.outlet_id else None,
-                "published_at": article.published_at.isoformat() if article.published_at else None,
-            }
-        )
+        if url and url not in seen:
+            seen.add(url)
+            result.append(article)
     return result
+
+
+def appearances(claim: Claim) -> list[dict]:
+    return [
+        {
+            "url": article.canonical_url or article.url,
+            "title": article.title,
+            "outlet": article.outlet.name if article.outlet_id else None,
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+        }
+        for article in appearance_articles(claim)
+    ]
 
 
 def fact_check(verdict: Verdict) -> dict:
     """The public JSON of one published fact-check."""
     claim = verdict.claim
     rating = verdict.rating
-    best, worst = _scale_bounds(rating)
     revisions = getattr(claim, "public_revisions", None)
     if revisions is None:
         revisions = list(claim.verdicts.exclude(status=Verdict.Status.DRAFT).order_by("revision"))
@@ -85,8 +86,8 @@ def fact_check(verdict: Verdict) -> dict:
         "rating": {
             "label": rating.label,
             "value": rating.value,
-            "best": best,
-            "worst": worst,
+            "best": rating.scale.best_value,
+            "worst": rating.scale.worst_value,
             "definition": rating.definition,
             "scale": str(rating.scale),
         },

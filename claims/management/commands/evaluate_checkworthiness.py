@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.extraction.training import DataError, cross_validate, load_debates
 
-from .train_checkworthiness import DEFAULT_DATA_DIR, add_extra_arguments, extra_positives
+from .train_checkworthiness import add_data_arguments, extra_positives
 
 
 class Command(BaseCommand):
@@ -26,19 +26,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--data-dir",
-            type=Path,
-            default=DEFAULT_DATA_DIR,
-            help="Folder of debate TSV files (default: %(default)s).",
-        )
-        parser.add_argument(
             "--folds",
             type=int,
             metavar="N",
             help="Hold out only N debates, spread evenly over the file-name order (default: every debate).",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
-        add_extra_arguments(parser)
+        add_data_arguments(parser)
 
     def handle(self, *args, **options):
         if options["folds"] is not None and options["folds"] < 1:

@@ -28,7 +28,14 @@ DEFAULT_DATA_DIR = settings.BASE_DIR.parent / "shared" / "data" / "checkworthine
 CLAIMREVIEW_DIR = settings.BASE_DIR.parent / "shared" / "data" / "claimreview"
 
 
-def add_extra_arguments(parser) -> None:
+def add_data_arguments(parser) -> None:
+    """The training data options, shared with evaluate_checkworthiness."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="Folder of debate TSV files (default: %(default)s).",
+    )
     parser.add_argument(
         "--claimreview-dir",
         type=Path,
@@ -58,18 +65,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--data-dir",
-            type=Path,
-            default=DEFAULT_DATA_DIR,
-            help="Folder of debate TSV files (default: %(default)s).",
-        )
-        parser.add_argument(
             "--output",
             type=Path,
             default=checkworthiness.MODEL_PATH,
             help="Model file to write (default: the committed model, %(default)s).",
         )
-        add_extra_arguments(parser)
+        add_data_arguments(parser)
 
     def handle(self, *args, **options):
         started = time.perf_counter()
