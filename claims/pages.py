@@ -15,22 +15,21 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from . import claimreview
-from .api.filters import search_fact_checks
+from .api.filters import FactCheckFilter
 from .api.public import fact_check, published_fact_checks
 from .models import Claim, RatingScale, Verdict
 
 
 @require_safe
 def fact_check_list(request):
-    verdicts = published_fact_checks().order_by("-published_at", "-pk")
     rating = request.GET.get("rating", "").strip()
     language = request.GET.get("language", "").strip()
     query = request.GET.get("q", "").strip()
-    if rating:
-        verdicts = verdicts.filter(rating__label__iexact=rating)
-    if language:
-        verdicts = verdicts.filter(claim__language__iexact=language)
-    verdicts = search_fact_checks(verdicts, query)
+    # The same filters as the public API, so the page and the API agree.
+    verdicts = FactCheckFilter(
+        {"rating": rating, "language": language, "q": query},
+        queryset=published_fact_checks().order_by("-published_at", "-pk"),
+    ).qs
     page = Paginator(verdicts, 20).get_page(request.GET.get("page"))
     scale = RatingScale.objects.filter(is_default=True).prefetch_related("ratings").first()
     return render(

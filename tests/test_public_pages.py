@@ -106,3 +106,12 @@ def test_right_to_left_languages_render_right_to_left(client, editor, reviewer, 
     assert '<html lang="ar" dir="rtl">' in html
     listing = client.get("/fact-checks/").content.decode()
     assert 'lang="ar" dir="rtl"' in listing
+
+
+def test_list_filters_by_rating_and_search(client, published, default_scale):
+    headline = published.verdicts.get().headline
+    label = published.verdicts.get().rating.label
+    assert headline in client.get("/fact-checks/", {"rating": label}).content.decode()
+    other = "True" if label != "True" else "False"
+    assert headline not in client.get("/fact-checks/", {"rating": other}).content.decode()
+    assert headline not in client.get("/fact-checks/", {"q": "zebrafishnomatch"}).content.decode()
