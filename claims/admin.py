@@ -256,13 +256,8 @@ class ClaimantAdmin(HttpsURLsMixin, admin.ModelAdmin):
         return obj._claim_count
 
 
-# Claims are editable (text, evidence, draft) only before review starts, and
-# again while a correction is researched; after that the record is fixed.
-EDITABLE_STATUSES = {Claim.Status.CANDIDATE, Claim.Status.ACCEPTED, Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH}
-
-
 def claim_is_editable(claim: Claim | None) -> bool:
-    return claim is None or claim.status in EDITABLE_STATUSES
+    return claim is None or claim.status in workflow.EDITABLE_STATUSES
 
 
 class LockedWhenInReviewMixin:

@@ -32,6 +32,10 @@ from .roles import REVIEWERS
 
 S = Claim.Status
 
+# A claim's record (text, evidence, verdict draft) may be edited only before
+# review starts, and again while a correction is researched; after that it is fixed.
+EDITABLE_STATUSES = frozenset({S.CANDIDATE, S.ACCEPTED, S.ASSIGNED, S.IN_RESEARCH})
+
 
 # --- Errors -------------------------------------------------------------------
 

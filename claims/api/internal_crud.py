@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from .. import ingestion
+from .. import ingestion, workflow
 from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
 from .auth import WriteScopeForUnsafeMethods
 from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, UNAUTHORIZED
@@ -23,8 +23,6 @@ READ = {**UNAUTHORIZED, **FORBIDDEN}
 READ_ONE = {**READ, **NOT_FOUND}
 WRITE = {**BAD_REQUEST, **UNAUTHORIZED, **FORBIDDEN}
 WRITE_ONE = {**WRITE, **NOT_FOUND}
-
-EDITABLE = {Claim.Status.CANDIDATE, Claim.Status.ACCEPTED, Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH}
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -218,7 +216,7 @@ class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
         return super().create(self._claimant(validated_data))
 
     def update(self, instance, validated_data):
-        if instance.status not in EDITABLE:
+        if instance.status not in workflow.EDITABLE_STATUSES:
             raise PermissionDenied(
                 f"Claim #{instance.pk} is {instance.get_status_display().lower()}; its record is fixed."
             )
@@ -274,7 +272,7 @@ class ClaimViewSet(
         if request.method not in permissions.SAFE_METHODS:
             if not request.user.has_perm(perm):
                 raise PermissionDenied(f"You may not do this: it needs the {perm} permission.")
-            if claim.status not in EDITABLE:
+            if claim.status not in workflow.EDITABLE_STATUSES:
                 raise PermissionDenied(
                     f"Claim #{claim.pk} is {claim.get_status_display().lower()}; its record is fixed."
                 )
