@@ -36,6 +36,8 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.matching
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -13,6 +13,10 @@ people, so every fetch goes through `fetch()`:
   failing that, the one charset_normalizer detects.
 
 Every failure is a `FetchError` whose message can be shown to an editor.
+
+`post()` sends webhook deliveries under the same address rules (redirects are
+returned, not followed), and `check_url()` runs the address checks alone, for a
+URL that is saved now and fetched later.
 """
 
 from __future__ import annotations
@@ -144,6 +148,87 @@ def fetch(url: str, *, accept: tuple[str, ...] = DEFAULT_ACCEPT, max_bytes: int 
         _active_deadline.reset(token)
 
 
+@dataclass(frozen=True)
+class PostResult:
+    status: int
+    headers: dict[str, str]
+    # The start of the response body (nothing for a redirect, whose body is dropped).
+    body_excerpt: bytes
+
+
+def post(
+    url: str, *, body: bytes, headers: dict[str, str], timeout: float | None = None, excerpt_bytes: int = 2048
+) -> PostResult:
+    """POST `body` to `url` under fetch()'s rules: http(s) only, every resolved address
+    checked and the connection pinned to it, timeouts and a total deadline.
+
+    Redirects are returned, never followed. Any HTTP status is a result (the
+    caller decides what counts as success); FetchError for everything else.
+    """
+    url = _checked_url(url)
+    deadline = _Deadline(settings.FACTCHECK_FETCH_TOTAL_TIMEOUT if timeout is None else timeout)
+    token = _active_deadline.set(deadline)
+    try:
+        with _session(deadline) as session, deadline:
+            response = session.post(
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                stream=True,
+                timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
+            )
+            try:
+                excerpt = bytearray()
+                try:
+                    for chunk in response.iter_content(chunk_size=1024):
+                        excerpt += chunk
+                        if len(excerpt) >= excerpt_bytes or deadline.expired:
+                            break
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                    pass  # the status is the answer; a body cut short is still an excerpt
+                return PostResult(
+                    status=response.status_code,
+                    headers=dict(response.headers),
+                    body_excerpt=bytes(excerpt[:excerpt_bytes]),
+                )
+            finally:
+                response.close()
+    except FetchError:
+        raise
+    except (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise _fetch_error(url, exc, deadline) from exc
+    finally:
+        _active_deadline.reset(token)
+
+
+def check_url(url: object) -> str:
+    """Check `url` as fetch() and post() do before connecting: a well-formed http(s)
+    address whose host resolves only to public addresses. Returns it stripped.
+
+    For URLs stored now and fetched later (webhook targets); the fetch checks
+    again, since DNS answers change.
+    """
+    url = _checked_url(url)
+    hostname = urlsplit(url).hostname or ""
+    allow_loopback = hostname.lower() in {h.lower() for h in settings.FACTCHECK_FETCH_TEST_HOSTS}
+    try:
+        _checked_addresses(url, hostname, urlsplit(url).port, allow_loopback=allow_loopback)
+    except _AddressRefused as exc:
+        raise FetchError("refused_address", f"Refused {url}: {exc.describe()}.") from exc
+    except _UnresolvableHost as exc:
+        raise FetchError(
+            "connection", f"Cannot use {url}: the host name {exc.hostname} was not found.", transient=True
+        ) from exc
+    return url
+
+
 class CheckedAddressAdapter(IPFilterAdapter):
     """requests-hardened's IP-pinning adapter, checking every address a host resolves to.
 
@@ -209,16 +294,21 @@ class CheckedAddressAdapter(IPFilterAdapter):
         return response
 
     def _checked_address(self, url: str, hostname: str, port: int | None) -> str:
-        try:
-            addresses = [ipaddress.ip_address(hostname)]
-        except ValueError:
-            addresses = _resolve(hostname, port)
         allow_loopback = hostname.lower() in self._loopback_hosts
-        for address in addresses:
-            if kind := _forbidden_kind(address, allow_loopback=allow_loopback):
-                raise _AddressRefused(url, hostname, address, kind)
-        pinned = addresses[0]
+        pinned = _checked_addresses(url, hostname, port, allow_loopback=allow_loopback)[0]
         return f"[{pinned}]" if pinned.version == 6 else str(pinned)
+
+
+def _checked_addresses(url: str, hostname: str, port: int | None, *, allow_loopback: bool) -> list[IPAddress]:
+    """Every address `hostname` resolves to; _AddressRefused if any of them is not public."""
+    try:
+        addresses = [ipaddress.ip_address(hostname)]
+    except ValueError:
+        addresses = _resolve(hostname, port)
+    for address in addresses:
+        if kind := _forbidden_kind(address, allow_loopback=allow_loopback):
+            raise _AddressRefused(url, hostname, address, kind)
+    return addresses
 
 
 def _resolve(hostname: str, port: int | None) -> list[IPAddress]:

@@ -8,18 +8,21 @@ and a broker outage delays the pipeline without losing any of it.
 from __future__ import annotations
 
 import logging
+import operator
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import outbox
 from .extraction.article_text import ArticleDocument, detect_language, extract_document, html_to_text
-from .models import Article, Claim, Claimant, Outlet
+from .models import Article, Claim, Claimant, OutboxMessage, Outlet
 from .normalize import content_hash, normalize_url, url_host
 
 logger = logging.getLogger(__name__)
@@ -36,13 +39,24 @@ class Submission:
     matched_by: str = ""
 
 
-def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, html: str = "") -> Submission:
-    """Save an article and queue its work; a URL or text already in the tracker
-    returns that article instead of a copy.
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An article ready to be saved: its URL normalised, its text (and, from a
+    page, its metadata) extracted. Preparing one touches no database."""
+
+    url: str
+    text: str
+    title: str = ""
+    document: ArticleDocument | None = None
+    digest: str = ""  # content_hash(text), computed once
+
+
+def prepare_article(*, url: str = "", text: str = "", title: str = "", html: str = "") -> ArticleDraft:
+    """Check and extract what is submitted; raises ValidationError for bad input.
 
     With text (pasted, or extracted here from ``html``, a page the caller
-    already has), extraction is queued straight away; with only a URL, the
-    fetch is.
+    already has), extraction will be queued straight away; with only a URL,
+    the fetch will.
     """
     try:
         url = normalize_url(url)
@@ -54,42 +68,138 @@ def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, h
         text = document.text or html_to_text(html)
     if not url and not text.strip():
         raise ValidationError("Give the article's URL or paste its text.")
-    if existing := _existing(url, text):
-        return existing
+    return ArticleDraft(url=url, text=text, title=title[:500], document=document, digest=content_hash(text))
+
+
+def submit_article(*, url: str = "", text: str = "", title: str = "", by=None, html: str = "") -> Submission:
+    """Save an article and queue its work; a URL or text already in the tracker
+    returns that article instead of a copy. See ``prepare_article`` for the arguments."""
+    return submit_articles([prepare_article(url=url, text=text, title=title, html=html)], by=by)[0]
+
+
+def submit_articles(drafts: Sequence[ArticleDraft], *, by=None) -> list[Submission]:
+    """``submit_article`` for several prepared articles, in a few queries
+    whatever their number: one look-up for URLs and texts already present, one
+    for their outlets, one insert of articles and one of outbox rows.
+
+    The result is what submitting them one after another would give, in
+    order: a draft with the URL or text of an earlier one in the batch returns
+    that article.
+    """
+    if not drafts:
+        return []
     try:
         with transaction.atomic():
-            article = Article(url=url, text=text, title=title[:500], submitted_by=by)
-            if document is not None:
-                _apply_document(article, document, url or None)
-            if text.strip():
-                article.status = Article.Status.EXTRACTING
-                article.language = article.language or detect_language(text)
-                article.save()
-                outbox.enqueue(EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, article_id=article.pk)
-            else:
-                article.save()
-                outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article.pk)
+            return _submit_batch(drafts, by)
     except IntegrityError:
-        # Someone submitted the same URL or text a moment ago.
-        if existing := _existing(url, text):
+        # Someone submitted one of these URLs or texts a moment ago: one at a
+        # time, so each of the others is still saved.
+        return [_submit_one(draft, by) for draft in drafts]
+
+
+def _submit_one(draft: ArticleDraft, by) -> Submission:
+    try:
+        with transaction.atomic():
+            return _submit_batch([draft], by)[0]
+    except IntegrityError:
+        if existing := _existing([draft]).get(0):
             return existing
         raise
-    return Submission(article, True)
 
 
-def _existing(url: str, text: str) -> Submission | None:
-    digest = content_hash(text)
+def _submit_batch(drafts: Sequence[ArticleDraft], by) -> list[Submission]:
+    known = _existing(drafts)
+    results: list[Submission] = []
+    new: list[tuple[Article, ArticleDraft]] = []
+    # Earlier drafts of this batch, by URL and by text, in the order they are
+    # saved: after every stored article (so a stored match wins), and among
+    # themselves the first one wins, as when submitted one by one.
+    batch_urls: dict[str, tuple[int, Article]] = {}
+    batch_digests: dict[str, tuple[int, Article]] = {}
+    for position, draft in enumerate(drafts):
+        if existing := known.get(position):
+            results.append(existing)
+            continue
+        matches = [m for m in (batch_urls.get(draft.url), batch_digests.get(draft.digest)) if m is not None]
+        if matches:
+            _, earlier = min(matches, key=lambda match: match[0])
+            results.append(Submission(earlier, False, "url" if draft.url and earlier.url == draft.url else "text"))
+            continue
+        # bulk_create skips Article.save(), which normalises the URL (done by
+        # prepare_article) and sets the content hash.
+        article = Article(url=draft.url, text=draft.text, title=draft.title, submitted_by=by, content_hash=draft.digest)
+        if draft.url:
+            batch_urls[draft.url] = (len(new), article)
+        if draft.digest:
+            batch_digests[draft.digest] = (len(new), article)
+        new.append((article, draft))
+        results.append(Submission(article, True))
+
+    with_documents = [(article, draft) for article, draft in new if draft.document is not None]
+    outlets = outlets_for([(draft.url, draft.document.site_name) for _, draft in with_documents])
+    for (article, draft), outlet in zip(with_documents, outlets, strict=True):
+        _apply_metadata(article, draft.document)
+        article.outlet = outlet
+    messages = []
+    for article, draft in new:
+        if draft.text.strip():
+            article.status = Article.Status.EXTRACTING
+            article.language = article.language or detect_language(draft.text)
+        else:
+            article.status = Article.Status.PENDING
+    Article.objects.bulk_create([article for article, _ in new])
+    for article, _ in new:
+        if article.status == Article.Status.EXTRACTING:
+            messages.append(
+                OutboxMessage(
+                    task=EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, kwargs={"article_id": article.pk}
+                )
+            )
+        else:
+            messages.append(
+                OutboxMessage(task=INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, kwargs={"article_id": article.pk})
+            )
+    _enqueue_all(messages)
+    return results
+
+
+def _enqueue_all(messages: list[OutboxMessage]) -> None:
+    """``outbox.enqueue`` for several messages, in one insert."""
+    if len(messages) == 1:
+        message = messages[0]
+        outbox.enqueue(message.task, queue=message.queue, **message.kwargs)
+    elif messages:
+        OutboxMessage.objects.bulk_create(messages)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # As outbox.enqueue does: without a broker, run the work once this commits.
+            transaction.on_commit(outbox.relay_in_process)
+
+
+def _existing(drafts: Sequence[ArticleDraft]) -> dict[int, Submission]:
+    """The stored article each draft matches by URL or text (the oldest), by position."""
+    urls = {draft.url for draft in drafts if draft.url}
+    digests = {draft.digest for draft in drafts if draft.digest}
     match = Q()
-    if url:
-        match |= Q(url=url)
-    if digest:
-        match |= Q(content_hash=digest)
+    if urls:
+        match |= Q(url__in=urls)
+    if digests:
+        match |= Q(content_hash__in=digests)
     if not match:
-        return None
-    article = Article.objects.filter(match).order_by("pk").first()
-    if article is None:
-        return None
-    return Submission(article, False, "url" if url and article.url == url else "text")
+        return {}
+    by_url: dict[str, Article] = {}
+    by_digest: dict[str, Article] = {}
+    for article in Article.objects.filter(match).order_by("pk"):
+        if article.url:
+            by_url.setdefault(article.url, article)
+        if article.content_hash:
+            by_digest.setdefault(article.content_hash, article)
+    found = {}
+    for position, draft in enumerate(drafts):
+        matches = [a for a in (by_url.get(draft.url), by_digest.get(draft.digest)) if a is not None]
+        if matches:
+            article = min(matches, key=lambda a: a.pk)
+            found[position] = Submission(article, False, "url" if draft.url and article.url == draft.url else "text")
+    return found
 
 
 def ingest(article_id: int, *, final_attempt: bool = True) -> str:
@@ -160,14 +270,37 @@ def ingest(article_id: int, *, final_attempt: bool = True) -> str:
 
 
 def _apply_document(article: Article, document: ArticleDocument, url: str | None) -> None:
+    _apply_metadata(article, document)
+    if article.outlet_id is None:
+        article.outlet = outlet_for(url or article.url, document.site_name)
+
+
+def _apply_metadata(article: Article, document: ArticleDocument) -> None:
     article.title = article.title or document.title[:500]
     article.byline = article.byline or document.author[:500]
     article.published_at = article.published_at or document.published_at
     article.language = article.language or document.language[:16]
     if document.canonical_url and not article.canonical_url:
         article.canonical_url = document.canonical_url[:2000]
-    if article.outlet_id is None:
-        article.outlet = outlet_for(url or article.url, document.site_name)
+
+
+def outlets_for(pages: Sequence[tuple[str, str]]) -> list[Outlet | None]:
+    """``outlet_for`` for each (url, site name), in order, with one look-up and at
+    most one insert for all the hosts."""
+    names: dict[str, str] = {}
+    for url, site_name in pages:
+        domain = url_host(url)
+        # Outlet.save() would change these; outlet_for deals with them.
+        if domain and domain == domain.strip().removeprefix("www."):
+            # A new outlet is named after the first page, as one by one.
+            names.setdefault(domain, " ".join(site_name.split())[:200] or domain)
+    found = {outlet.domain: outlet for outlet in Outlet.objects.filter(domain__in=list(names))} if names else {}
+    missing = [Outlet(domain=domain, name=name) for domain, name in names.items() if domain not in found]
+    if missing:
+        # A host another process adds meanwhile is skipped here and read back below.
+        Outlet.objects.bulk_create(missing, ignore_conflicts=True)
+        found.update((o.domain, o) for o in Outlet.objects.filter(domain__in=[o.domain for o in missing]))
+    return [found.get(url_host(url)) or outlet_for(url, site_name) for url, site_name in pages]
 
 
 def outlet_for(url: str, site_name: str = "") -> Outlet | None:
@@ -248,24 +381,31 @@ def extract_many(article_ids: list[int]) -> int:
         existing = set(
             Claim.objects.filter(article_id__in=list(locked)).values_list("article_id", "span_start", "span_end")
         )
-        speakers: dict[tuple[str, str], Claimant | None] = {}
-        new_claims = []
+        # Speakers in order of first mention, resolved to claimants together below.
+        speakers: dict[tuple[str, str], int | None] = {}
+        wanted: list[tuple[str, str, str]] = []
+        pending = []
         done = []
         for article, candidates in zip(articles, found, strict=True):
             if locked.get(article.pk) != article.text:
                 continue  # extracted meanwhile, or its text changed: leave it to that run
             done.append(article.pk)
+            claimed_on = article.published_at.date() if article.published_at else None
             for candidate in candidates:
                 if (article.pk, candidate.start, candidate.end) in existing:
                     continue
                 speaker = candidate.claimant
                 key = (speaker.name.lower(), speaker.kind) if speaker else (f"outlet:{article.outlet_id}", "outlet")
                 if key not in speakers:
-                    speakers[key] = (
-                        claimant_for(speaker.name, speaker.kind, speaker.description)
-                        if speaker
-                        else _outlet_claimant(article)
-                    )
+                    if speaker:
+                        speakers[key] = len(wanted)
+                        wanted.append((speaker.name, speaker.kind, speaker.description))
+                    elif article.outlet is not None:
+                        # Unattributed statements are the outlet's own.
+                        speakers[key] = len(wanted)
+                        wanted.append((article.outlet.name, Claimant.Kind.ORGANIZATION, OUTLET_DESCRIPTION))
+                    else:
+                        speakers[key] = None
                 claim = Claim(
                     article=article,
                     span_start=candidate.start,
@@ -273,16 +413,73 @@ def extract_many(article_ids: list[int]) -> int:
                     text=candidate.text,
                     sentence=candidate.sentence,
                     checkworthiness=candidate.score,
-                    claimant=speakers[key],
-                    claimed_on=article.published_at.date() if article.published_at else None,
+                    claimed_on=claimed_on,
                     language=article.language,
                 )
                 claim.validate_span()  # bulk_create skips save(), where this runs
-                new_claims.append(claim)
-        Claim.objects.bulk_create(new_claims)
+                pending.append((claim, speakers[key]))
+        claimants = claimants_for(wanted)
+        new_claims = []
+        for claim, speaker in pending:
+            claim.claimant = None if speaker is None else claimants[speaker]
+            new_claims.append(claim)
+        insert_all(Claim, new_claims)
         Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, updated_at=timezone.now())
     logger.info("articles %s: %s new claims", done, len(new_claims))
     return len(new_claims)
+
+
+OUTLET_DESCRIPTION = "the publishing outlet"
+
+# Field types whose Python values COPY takes as they are: get_db_prep_save
+# leaves them unchanged on PostgreSQL.
+_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.FloatField, models.BooleanField)
+
+
+def insert_all(model: type[models.Model], objs: list[models.Model]) -> None:
+    """``model.objects.bulk_create(objs)`` for rows whose ids are not needed
+    afterwards (they are not set), in one COPY on PostgreSQL.
+
+    Django's bulk insert renders every value into the SQL text in Python, an
+    array literal per column, which cost more than all the rest extraction
+    writes; COPY sends the rows as data. The database checks the same
+    constraints either way and, as with bulk_create, no save() runs and no
+    signal is sent. Values are prepared as bulk_create prepares them, except
+    that auto_now fields take one time for the whole batch.
+    """
+    connection = connections[router.db_for_write(model)]
+    opts = model._meta
+    if connection.vendor != "postgresql" or not objs or opts.auto_field is None:
+        model.objects.bulk_create(objs)
+        return
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert_all")
+    fields = [f for f in opts.concrete_fields if f is not opts.auto_field and not f.generated]
+    columns = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            now = field.get_db_prep_save(field.pre_save(objs[0], add=True), connection)
+            columns.append(lambda obj, now=now: now)
+        elif isinstance(field, _AS_IS) or (
+            isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+        ):
+            columns.append(operator.attrgetter(field.attname))
+        elif field.is_relation and isinstance(field.target_field, models.IntegerField):
+            columns.append(operator.attrgetter(field.attname))
+        else:
+            columns.append(lambda obj, field=field: field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    started = time.monotonic()
+    # wrap_database_errors: a violated constraint raises Django's IntegrityError, as from bulk_create.
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for obj in objs:
+            copy.write_row([column(obj) for column in columns])
+    if connection.queries_logged:
+        # As Django logs its own statements (DEBUG, CaptureQueriesContext).
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {len(objs)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
 
 
 def claimant_for(name: str, kind: str, description: str = "") -> Claimant:
@@ -302,8 +499,43 @@ def claimant_for(name: str, kind: str, description: str = "") -> Claimant:
         return Claimant.objects.annotate(lname=Lower("name")).get(lname=name.lower(), kind=kind)
 
 
-def _outlet_claimant(article: Article) -> Claimant | None:
-    # Unattributed statements are the outlet's own.
-    if article.outlet is None:
-        return None
-    return claimant_for(article.outlet.name, Claimant.Kind.ORGANIZATION, "the publishing outlet")
+def claimants_for(speakers: Sequence[tuple[str, str, str]]) -> list[Claimant]:
+    """``claimant_for`` for each (name, kind, description) in turn, with the same
+    result, in at most four queries for all of them: a look-up, an insert of the
+    new ones and reading their ids back, an update of descriptions filled in."""
+    if not speakers:
+        return []
+    wanted = [(" ".join(name.split())[:300], kind, description[:300]) for name, kind, description in speakers]
+    stored = _claimants_named({name.lower() for name, _, _ in wanted})
+    new: dict[tuple[str, str], Claimant] = {}
+    described: dict[tuple[str, str], Claimant] = {}
+    keys = []
+    for name, kind, description in wanted:
+        key = (name.lower(), kind)
+        keys.append(key)
+        claimant = stored.get(key)
+        if claimant is None:
+            stored[key] = new[key] = Claimant(name=name, kind=kind, description=description)
+        elif description and not claimant.description:
+            claimant.description = description
+            if key not in new:
+                described[key] = claimant
+    if new:
+        # A claimant another extraction adds meanwhile is skipped here and
+        # read back below, as claimant_for would return it.
+        Claimant.objects.bulk_create(new.values(), ignore_conflicts=True)
+        stored.update(_claimants_named({name for name, _ in new}))
+    if described:
+        Claimant.objects.bulk_update(described.values(), ["description"])
+    result = []
+    for key, (name, kind, description) in zip(keys, wanted, strict=True):
+        claimant = stored[key]
+        if claimant.pk is None:  # not found again (a name the database lower-cases differently)
+            claimant = stored[key] = claimant_for(name, kind, description)
+        result.append(claimant)
+    return result
+
+
+def _claimants_named(lowered: set[str]) -> dict[tuple[str, str], Claimant]:
+    rows = Claimant.objects.annotate(lname=Lower("name")).filter(lname__in=lowered)
+    return {(claimant.lname, claimant.kind): claimant for claimant in rows}

@@ -7,10 +7,14 @@ rows and the invariants the database can hold.
 
 from __future__ import annotations
 
+import base64
+import secrets
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -305,7 +309,35 @@ class Claim(models.Model):
         return timezone.now() - self.status_changed_at
 
 
+# What Evidence keeps of its source's page: the reference snapshot and the link
+# checks' state, all of it cleared when the source's URL changes.
+LINK_RECORD_FIELDS = (
+    "snapshot_text",
+    "snapshot_sha256",
+    "snapshot_text_sha256",
+    "snapshot_http_status",
+    "snapshot_final_url",
+    "snapshot_fetched_at",
+    "snapshot_error",
+    "link_status",
+    "link_checked_at",
+    "link_changed_at",
+    "link_failures",
+    "link_error",
+    "link_text_sha256",
+    "link_final_url",
+)
+
+
 class Evidence(models.Model):
+    class LinkStatus(models.TextChoices):
+        UNCHECKED = "unchecked", "Not yet archived"
+        OK = "ok", "OK"
+        CHANGED = "changed", "Text changed"
+        MOVED = "moved", "Moved"
+        GONE = "gone", "Gone"
+        ERROR = "error", "Error"
+
     class Stance(models.TextChoices):
         SUPPORTS = "supports", "Supports"
         REFUTES = "refutes", "Refutes"
@@ -339,6 +371,23 @@ class Evidence(models.Model):
     snapshot_final_url = models.URLField("final URL", max_length=2000, blank=True, editable=False)
     snapshot_fetched_at = models.DateTimeField("fetched at", null=True, blank=True, editable=False)
     snapshot_error = models.TextField(blank=True, editable=False)
+    # Link rot and drift: the state after the latest check (claims.snapshots);
+    # every check is logged in EvidenceCheck.
+    link_status = models.CharField(
+        "link status", max_length=16, choices=LinkStatus.choices, default=LinkStatus.UNCHECKED, editable=False
+    )
+    link_checked_at = models.DateTimeField("last checked", null=True, blank=True, editable=False)
+    link_changed_at = models.DateTimeField(
+        "last changed",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a check last found the source different from the check before it.",
+    )
+    link_failures = models.PositiveSmallIntegerField("consecutive failures", default=0, editable=False)
+    link_error = models.TextField("last check error", blank=True, editable=False)
+    link_text_sha256 = models.CharField("text sha256 at the last check", max_length=64, blank=True, editable=False)
+    link_final_url = models.URLField("final URL at the last check", max_length=2000, blank=True, editable=False)
 
     class Meta:
         ordering = ["claim", "added_at"]
@@ -350,18 +399,128 @@ class Evidence(models.Model):
                 | Q(snapshot_http_status__gte=100, snapshot_http_status__lte=599),
                 name="evidence_http_status_range",
             ),
+            # The reference snapshot is stored whole or not at all.
+            models.CheckConstraint(
+                condition=Q(snapshot_fetched_at__isnull=True, snapshot_sha256="")
+                | (Q(snapshot_fetched_at__isnull=False) & ~Q(snapshot_sha256="")),
+                name="evidence_snapshot_complete",
+            ),
+        ]
+        indexes = [
+            # The link checker's "oldest checked first" and the admin's broken-sources queue.
+            models.Index(fields=["link_checked_at"], name="evidence_link_checked"),
+            models.Index(fields=["link_status", "claim"], name="evidence_link_status"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.title or self.url}"
 
     def save(self, *args, **kwargs):
+        """Saves, and queues the snapshot of a new source (or of a new address) in the same transaction.
+
+        The first successful snapshot is the reference that later checks compare
+        with, so it is never overwritten; changing the URL starts the source's
+        record afresh (snapshot and link state cleared, a new snapshot queued).
+        """
+        from .snapshots import queue_snapshot  # snapshots -> outbox -> models
+
         self.url = normalize_url(self.url)
-        super().save(*args, **kwargs)
+        adding = self._state.adding
+        update_fields = kwargs.get("update_fields")
+        stored_url = getattr(self, "_stored_url", None)
+        url_changed = (
+            not adding
+            and stored_url is not None
+            and self.url != stored_url
+            and (update_fields is None or "url" in update_fields)
+        )
+        if url_changed:
+            self.reset_link_record()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *LINK_RECORD_FIELDS}
+        elif getattr(self, "_stored_snapshot", None) and self.snapshot_sha256 != self._stored_snapshot:
+            raise ValueError(f"Evidence #{self.pk}: the reference snapshot is kept as taken; it cannot be replaced.")
+        if adding or url_changed:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                queue_snapshot(self)
+        else:
+            super().save(*args, **kwargs)
+        self._stored_url = self.url
+        self._stored_snapshot = self.snapshot_sha256
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # As stored: save() tells a change of address (which resets the snapshot) from other edits.
+        instance._stored_url = instance.__dict__.get("url")
+        instance._stored_snapshot = instance.__dict__.get("snapshot_sha256")
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "url" in fields:
+            self._stored_url = self.__dict__.get("url")
+        if fields is None or "snapshot_sha256" in fields:
+            self._stored_snapshot = self.__dict__.get("snapshot_sha256")
+
+    def reset_link_record(self) -> None:
+        """Forget the snapshot and link state (the source's address changed)."""
+        for name in LINK_RECORD_FIELDS:
+            setattr(self, name, self._meta.get_field(name).get_default())
 
     @property
     def domain(self) -> str:
         return url_host(self.url)
+
+
+class EvidenceCheck(models.Model):
+    """One fetch of an evidence source: its reference snapshot or a later link
+    check, with what it saw and the source's link status after it."""
+
+    class Kind(models.TextChoices):
+        SNAPSHOT = "snapshot", "Snapshot"
+        CHECK = "check", "Link check"
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField("URL fetched", max_length=2000)
+    checked_at = models.DateTimeField(default=timezone.now)
+    link_status = models.CharField(
+        max_length=16, choices=Evidence.LinkStatus.choices, help_text="The source's status after this check."
+    )
+    status_changed = models.BooleanField(
+        default=False, help_text="This check found the source different from the check before it."
+    )
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    final_url = models.URLField("final URL", max_length=2000, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["evidence", "-checked_at", "-pk"]
+        indexes = [models.Index(fields=["evidence", "-checked_at"], name="evidencecheck_evidence_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(http_status__isnull=True) | Q(http_status__gte=100, http_status__lte=599),
+                name="evidencecheck_http_status_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.checked_at:%Y-%m-%d %H:%M}: {self.get_link_status_display()}"
+
+
+class LinkCheckHost(models.Model):
+    """Politeness towards the sites our sources live on: the earliest time the
+    link checker may send its next request to a host."""
+
+    host = models.CharField(max_length=253, unique=True)
+    next_request_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.host}: next request at {self.next_request_at:%Y-%m-%d %H:%M:%S}"
 
 
 class RatingScale(models.Model):
@@ -480,6 +639,12 @@ class Verdict(models.Model):
     class Meta:
         ordering = ["claim", "-revision"]
         get_latest_by = "revision"
+        indexes = [
+            # The public API's and pages' order: newest publication first, one page at a time.
+            models.Index(
+                fields=["-published_at", "-id"], condition=Q(status="published"), name="verdict_public_order"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["claim", "revision"], name="verdict_unique_revision"),
             models.UniqueConstraint(fields=["claim"], condition=Q(status="draft"), name="verdict_one_draft_per_claim"),
@@ -681,3 +846,210 @@ class ServiceHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} on {self.hostname or '?'} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: 32 random bytes, base64, prefixed ``whsec_``."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def new_webhook_message_id() -> str:
+    # The spec forbids "." in the id (it delimits the signed content); hex has none.
+    return f"msg_{uuid.uuid4().hex}"
+
+
+class WebhookSubscription(models.Model):
+    """A receiver of signed webhooks (Standard Webhooks) for published, corrected
+    and retracted fact-checks. Managed in the admin; see claims.webhooks."""
+
+    class Event(models.TextChoices):
+        PUBLISHED = "fact_check.published", "Fact-check published"
+        CORRECTED = "fact_check.corrected", "Correction published"
+        RETRACTED = "fact_check.retracted", "Fact-check retracted"
+
+    url = models.URLField("URL", max_length=2000, help_text="Where deliveries are POSTed (a public http(s) address).")
+    description = models.CharField(max_length=200, blank=True, help_text="Who receives it, and why.")
+    secret = models.CharField(
+        max_length=100, default=new_webhook_secret, editable=False, help_text="Signs every delivery (whsec_...)."
+    )
+    # After a rotation deliveries are signed with both secrets until this one expires,
+    # so the receiver can switch without losing a delivery (the spec's zero-downtime rotation).
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    events = models.JSONField(default=list, help_text="Event types sent to this URL.")
+    active = models.BooleanField(default=True)
+    disabled_reason = models.TextField(blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "webhook subscription"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(active=True, disabled_at__isnull=True) | Q(active=False, disabled_at__isnull=False),
+                name="webhooksubscription_disabled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+    def save(self, *args, **kwargs):
+        if self.active:
+            self.disabled_at = None
+            self.disabled_reason = ""
+        elif self.disabled_at is None:
+            self.disabled_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "active" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "disabled_at", "disabled_reason"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        known = set(self.Event.values)
+        if not isinstance(self.events, list) or not self.events or not set(self.events) <= known:
+            raise ValidationError({"events": f"Choose one or more of: {', '.join(self.Event.values)}."})
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets each delivery is signed with now: the current one, then the previous one until it expires."""
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: the message (its ``webhook-id`` is the
+    receiver's idempotency key and never changes across retries), where it
+    stands, and when it is tried next."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed, will retry"
+        GIVEN_UP = "given_up", "Given up"
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="webhook_deliveries")
+    message_id = models.CharField(
+        "webhook-id", max_length=40, unique=True, default=new_webhook_message_id, editable=False
+    )
+    event = models.CharField(max_length=32, choices=WebhookSubscription.Event.choices)
+    # The exact JSON text signed and sent on every attempt (a jsonb column would
+    # reorder its keys).
+    payload = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Attempts made before the current retry schedule began: a redelivery starts a new one.
+    schedule_base = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "failed"], next_attempt_at__isnull=False)
+                | Q(status__in=["delivered", "given_up"], next_attempt_at__isnull=True),
+                name="webhookdelivery_due_only_while_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(delivered_at__isnull=False),
+                name="webhookdelivery_delivered_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="webhookdelivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.message_id} ({self.get_status_display().lower()})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: what the receiver answered, or why it failed."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    manual = models.BooleanField(default=False, help_text="Asked for with the admin's redeliver action.")
+    started_at = models.DateTimeField()
+    # Empty until the attempt ends; stays empty if the worker died mid-attempt.
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True, help_text="The start of the response body.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            # Two workers can never record the same attempt of a delivery.
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhookattempt_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error[:60] or "no result"
+        return f"attempt {self.number}: {outcome}"
+
+
+class ClaimMatch(models.Model):
+    """A possible earlier check of a claim: one of this desk's claims or an
+    imported fact-check, found by ``claims.matching`` when the claim was
+    extracted or entered, and shown at triage ("possibly already checked").
+
+    Recomputing replaces the scores; an editor's link to an external
+    fact-check stays.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="matches")
+    matched_claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    matched_review = models.ForeignKey(
+        ExternalReview, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(help_text="0 to 1: how likely the match checks the same claim.")
+    rank = models.PositiveSmallIntegerField(
+        help_text="1 for the match shown at triage: a confirmed link, else the best score."
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    linked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an editor confirmed the external fact-check checks this claim."
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["claim", "rank", "pk"]
+        verbose_name_plural = "claim matches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matched_claim__isnull=False, matched_review__isnull=True)
+                | Q(matched_claim__isnull=True, matched_review__isnull=False),
+                name="claimmatch_one_target",
+            ),
+            models.CheckConstraint(condition=~Q(matched_claim=F("claim")), name="claimmatch_not_itself"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="claimmatch_score_0_1"),
+            models.CheckConstraint(
+                condition=Q(linked_at__isnull=True) | Q(matched_review__isnull=False),
+                name="claimmatch_links_external_only",
+            ),
+            models.UniqueConstraint(fields=["claim", "matched_claim"], name="claimmatch_unique_claim"),
+            models.UniqueConstraint(fields=["claim", "matched_review"], name="claimmatch_unique_review"),
+            # The match the triage queue shows; its index serves the queue's join.
+            models.UniqueConstraint(fields=["claim"], condition=Q(rank=1), name="claimmatch_one_shown"),
+        ]
+
+    def __str__(self) -> str:
+        target = f"claim #{self.matched_claim_id}" if self.matched_claim_id else f"review #{self.matched_review_id}"
+        return f"#{self.claim_id} ~ {target} ({self.score:.2f})"

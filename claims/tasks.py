@@ -62,7 +62,85 @@ def ingest_article(self, article_id: int) -> str:
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def extract_article_claims(article_id: int) -> int:
-    """Save an article's check-worthy claims as candidates (idempotent)."""
+    """Save an article's check-worthy claims as candidates (idempotent), then queue their matching."""
     from .ingestion import extract
+    from .matching.triage import queue_article_matching
 
-    return extract(article_id)
+    created = extract(article_id)
+    # Also when nothing was new: a run that died before this line is redelivered.
+    queue_article_matching(article_id)
+    return created
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=FETCH_MAX_RETRIES, soft_time_limit=120, time_limit=150)
+def snapshot_evidence(self, evidence_id: int) -> str:
+    """Take the reference snapshot of a newly attached source (idempotent).
+
+    Transient fetch failures retry with exponential backoff and jitter, as
+    ingest_article's do; the last failure is stored on the evidence.
+    """
+    from .fetching import FetchError
+    from .snapshots import take_snapshot
+
+    final = self.request.is_eager or self.request.retries >= self.max_retries
+    try:
+        return take_snapshot(evidence_id, final_attempt=final)
+    except FetchError as exc:
+        countdown = random.uniform(1, min(600, 2 ** (self.request.retries + 1)))  # noqa: S311
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=20, soft_time_limit=120, time_limit=150)
+def check_evidence_link(self, evidence_id: int, requested_at: str | None = None) -> str:
+    """Check one source for rot and drift (idempotent: see claims.snapshots).
+
+    When another check holds the host's request slot, tries again once the
+    slot is free. Without a broker there is nobody to try later: the check is
+    left to the next planned run.
+    """
+    import datetime as dt
+
+    from .snapshots import HostBusy, check_link
+
+    try:
+        return check_link(evidence_id, requested_at=dt.datetime.fromisoformat(requested_at) if requested_at else None)
+    except HostBusy as exc:
+        if self.request.is_eager:
+            return "host busy"
+        raise self.retry(countdown=exc.wait + random.uniform(0, 1)) from exc  # noqa: S311
+
+
+@shared_task(ignore_result=True)
+def check_evidence_links() -> int:
+    """Queue the next minute of link checks of published sources (Celery beat, every minute)."""
+    from .snapshots import plan_link_checks
+
+    return plan_link_checks()
+
+
+@shared_task(ignore_result=True)
+def deliver_webhook(delivery_id: int, attempt: int) -> str | None:
+    """Make attempt number ``attempt`` of a webhook delivery, if that is the one due.
+
+    Queued through the outbox when an event is recorded or redelivered; a
+    message run twice sends once. Retries are the beat's job (``deliver_due_webhooks``).
+    """
+    from . import webhooks
+
+    return webhooks.deliver(delivery_id, attempt=attempt)
+
+
+@shared_task(ignore_result=True)
+def deliver_due_webhooks() -> int:
+    """Make every due webhook attempt (Celery beat, every 5 seconds); overlapping runs share the work."""
+    from . import webhooks
+
+    return webhooks.deliver_due()
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def match_claims(claim_ids: list[int]) -> int:
+    """Compute and store the matches of these claims for the triage queue (idempotent)."""
+    from .matching.triage import refresh_matches
+
+    return sum(refresh_matches(claim_id) for claim_id in claim_ids)

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import webhooks
 from .models import Claim, ReviewEvent, Verdict
 from .normalize import registrable_domain
 from .roles import REVIEWERS
@@ -466,6 +467,10 @@ def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> None:
     draft.status = Verdict.Status.PUBLISHED
     draft.published_at = when
     draft.save(update_fields=["status", "published_at", "publish_at", "approver", "updated_at"])
+    # Both publish paths (approve now, publish_scheduled) come through here. A
+    # correction is announced when it is published, not when it is started:
+    # until then the public record has not changed.
+    webhooks.record_event(claim, webhooks.Event.CORRECTED if previous is not None else webhooks.Event.PUBLISHED)
 
 
 def publish_scheduled(claim_id: int, *, now: dt.datetime | None = None) -> Claim | None:
@@ -545,7 +550,9 @@ def retract(claim_id: int, *, by, note: str = "", expected_version: int | None =
             published.retraction_reason = note
             published.retracted_at = now
             published.save(update_fields=["status", "retraction_reason", "retracted_at", "updated_at"])
-        return _finish(claim, t, by, note=note, data={"verdict_id": published.pk if published else None})
+        claim = _finish(claim, t, by, note=note, data={"verdict_id": published.pk if published else None})
+        webhooks.record_event(claim, webhooks.Event.RETRACTED)
+        return claim
 
 
 # --- Dispatch for the admin, the API and the CLI ------------------------------

@@ -334,12 +334,29 @@ FACTCHECK_EXTRACT_QUEUE = FACTCHECK_QUEUE_PREFIX + "extract"
 CELERY_TASK_ROUTES = {
     "claims.tasks.ingest_article": {"queue": FACTCHECK_FETCH_QUEUE},
     "claims.tasks.extract_article_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
+    # Evidence snapshots and link checks fetch other people's pages.
+    "claims.tasks.snapshot_evidence": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.check_evidence_link": {"queue": FACTCHECK_FETCH_QUEUE},
+    # Webhook deliveries wait on other people's servers: network-bound work.
+    "claims.tasks.deliver_webhook": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.deliver_due_webhooks": {"queue": FACTCHECK_FETCH_QUEUE},
+    # Claim matching: database and CPU, next to extraction.
+    "claims.tasks.match_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
 }
 # How long the outbox relay waits on the broker before it gives up for this pass.
 FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "claims.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},
+    # Plans the next minute of link checks (claims.snapshots.plan_link_checks).
+    "check-evidence-links": {"task": "claims.tasks.check_evidence_links", "schedule": 60.0},
+    # The retry schedule's shortest step is 5 seconds. A run that waited longer
+    # than that in the queue is dropped: the next one does the same work.
+    "deliver-due-webhooks": {
+        "task": "claims.tasks.deliver_due_webhooks",
+        "schedule": 5.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 5},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -385,7 +402,21 @@ FACTCHECK_FETCH_USER_AGENT = os.environ.get(
 # tests put the name of their local HTTP server here.
 FACTCHECK_FETCH_TEST_HOSTS = envlist("FACTCHECK_FETCH_TEST_HOSTS", [])
 
+# Evidence link checks (claims.snapshots): the sources of published fact-checks
+# are re-checked at most once per FACTCHECK_LINK_CHECK_HOURS, oldest first, at most
+# FACTCHECK_LINK_CHECK_BATCH a minute and one request per host per
+# FACTCHECK_LINK_CHECK_HOST_SECONDS; a source failing FACTCHECK_LINK_GONE_AFTER
+# checks in a row (4xx, 5xx, no such host, no answer) is marked gone.
+FACTCHECK_LINK_CHECK_HOURS = envint("FACTCHECK_LINK_CHECK_HOURS", 24, minimum=1)
+FACTCHECK_LINK_CHECK_BATCH = envint("FACTCHECK_LINK_CHECK_BATCH", 100, minimum=1)
+FACTCHECK_LINK_CHECK_HOST_SECONDS = envint("FACTCHECK_LINK_CHECK_HOST_SECONDS", 10, minimum=0, maximum=3600)
+FACTCHECK_LINK_GONE_AFTER = envint("FACTCHECK_LINK_GONE_AFTER", 3, minimum=1)
+# Seconds a webhook receiver has to answer a delivery (Standard Webhooks suggests 15 to 30).
+FACTCHECK_WEBHOOK_TIMEOUT = envint("FACTCHECK_WEBHOOK_TIMEOUT", 15, minimum=1, maximum=120)
+
 # Claim extraction: candidates per article scoring at least the threshold,
 # the best FACTCHECK_EXTRACT_MAX_CLAIMS of them.
 FACTCHECK_EXTRACT_THRESHOLD = envfloat("FACTCHECK_EXTRACT_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
 FACTCHECK_EXTRACT_MAX_CLAIMS = envint("FACTCHECK_EXTRACT_MAX_CLAIMS", 10, minimum=1)
+# Claim matching: the triage queue keeps a claim's matches scoring at least this (0 to 1).
+FACTCHECK_MATCH_MIN_SCORE = envfloat("FACTCHECK_MATCH_MIN_SCORE", 0.2, minimum=0.0, maximum=1.0)

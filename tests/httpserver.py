@@ -9,6 +9,7 @@
 
 Handlers get the `http.server.BaseHTTPRequestHandler`, with `reply()` added,
 and may write to `request.wfile` themselves to stream or drip a response.
+POST requests are routed the same way, with the body in `request.body`.
 Every request is logged in `server.requests` as (path, headers).
 """
 
@@ -23,10 +24,11 @@ Handler = Callable[["_RequestHandler"], None]
 
 
 class LocalHTTPServer:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        # A port of its own by default; a given port lets a test stop a server and start it again.
         self.routes: dict[str, Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _RequestHandler)
         self._httpd.app = self  # type: ignore[attr-defined]
         # A short poll interval: shutdown() waits for the next poll, once per test.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -57,6 +59,12 @@ class LocalHTTPServer:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: ThreadingHTTPServer
+    # The request body (POST), for handlers to read.
+    body: bytes = b""
+
+    def do_POST(self) -> None:
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
 
     def do_GET(self) -> None:
         app: LocalHTTPServer = self.server.app  # type: ignore[attr-defined]

@@ -10,7 +10,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.models import APIKey, Claim, ClaimantContact, ExternalReview, ReviewEvent, ServiceHeartbeat, Verdict
+from claims.models import (
+    APIKey,
+    Claim,
+    ClaimantContact,
+    ExternalReview,
+    ReviewEvent,
+    ServiceHeartbeat,
+    Verdict,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 from .factories import (
     ArticleFactory,
@@ -57,6 +68,17 @@ def make_rows(default_scale, n: int) -> None:
         )
         APIKey.objects.create_key(name=f"partner {claim.pk}", user=author, scope="read")
         ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
+        subscription = WebhookSubscription.objects.create(
+            url=f"https://partner{claim.pk}.example/hooks", events=["fact_check.published"], created_by=author
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription,
+            claim=claim,
+            event="fact_check.published",
+            payload="{}",
+            next_attempt_at=timezone.now(),
+        )
+        WebhookAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now(), status_code=500)
 
 
 def changelist_queries(client, model) -> int:
@@ -99,8 +121,9 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     change = client.get(reverse(f"admin:claims_{model._meta.model_name}_change", args=[obj.pk]))
     assert change.status_code == 200
     add = client.get(reverse(f"admin:claims_{model._meta.model_name}_add"))
-    # The audit trail, heartbeats and imported reviews have no add page: code writes them.
-    assert add.status_code == (403 if model in (ReviewEvent, ServiceHeartbeat, ExternalReview) else 200)
+    # The audit trail, heartbeats, imported reviews and webhook deliveries have no add page: code writes them.
+    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery)
+    assert add.status_code == (403 if model in no_add_page else 200)
 
 
 def test_claim_page_shows_evidence_verdict_revisions_and_history(client, superuser, default_scale):

@@ -297,7 +297,7 @@ class ClaimViewSet(
     def evidence(self, request, pk=None):
         claim = self._editable_claim(request, pk, "claims.add_evidence")
         if request.method == "GET":
-            return Response(EvidenceSerializer(claim.evidence.order_by("added_at")).data)
+            return Response(EvidenceSerializer(claim.evidence.order_by("added_at"), many=True).data)
         body = EvidenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if claim.evidence.filter(url=body.validated_data["url"]).exists():

@@ -1,5 +1,6 @@
-"""The public JSON shapes, declared for the OpenAPI schema (the data itself is
-built by ``claims.api.public.fact_check``; a test checks they agree)."""
+"""The public JSON shapes, declared for the OpenAPI schema. The data itself is
+built by ``claims.api.public`` (no serializer runs on the read path);
+tests/test_api_schema.py validates the responses against this schema."""
 
 from __future__ import annotations
 

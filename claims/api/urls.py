@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import internal, internal_crud, views
+from . import internal, internal_crud, match, views
 
 router = SimpleRouter()
 router.register("articles", internal_crud.ArticleViewSet, basename="api-article")
@@ -12,5 +12,6 @@ urlpatterns = [
     path("fact-checks/", views.FactCheckList.as_view(), name="api-fact-check-list"),
     path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="api-fact-check-detail"),
     path("fact-checks/<int:pk>/claimreview", views.FactCheckClaimReview.as_view(), name="api-fact-check-claimreview"),
+    path("fact-checks/match", match.FactCheckMatch.as_view(), name="api-fact-check-match"),
     *router.urls,
 ]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db.models import Count, Max
 from django.http import Http404
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,13 +13,15 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from .. import claimreview
 from ..models import Verdict
 from .filters import ALLOWED_PARAMS, DATETIME_PARAMS, ORDERINGS, FactCheckFilter
-from .public import fact_check, published_fact_checks
+from .public import RecordPage, published_fact_checks, record_of_claim
+from .renderers import ORJSONRenderer, Rendered, dumps
 from .schema import THROTTLED, UNAUTHORIZED
 from .serializers import EXAMPLE, FactCheckSerializer
 
@@ -43,6 +44,7 @@ class FactCheckPagination(CursorPagination):
 class PublicAPIView(generics.GenericAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -63,20 +65,32 @@ class PublicAPIView(generics.GenericAPIView):
         if ordering is not None and ordering not in ORDERINGS:
             raise ValidationError({"ordering": [f"Order by one of: {', '.join(ORDERINGS)}."]})
 
-    def conditional(self, request, marker: str, last_modified) -> Response | None:
-        """Answer 304 when the client's copy is current; else remember the validators."""
-        digest = hashlib.sha256(f"{request.get_full_path()}|{marker}".encode()).hexdigest()[:32]
-        self.etag = quote_etag(digest)
-        self.last_modified = last_modified
-        if request.headers.get("If-None-Match") in (self.etag, f"W/{self.etag}"):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=self.validators())
-        return None
+    def respond(self, request, data, last_modified) -> Response:
+        """``data`` with its validators; 304 when the client's copy is current.
 
-    def validators(self) -> dict[str, str]:
-        headers = {"ETag": self.etag, "Cache-Control": "public, max-age=60"}
-        if self.last_modified:
-            headers["Last-Modified"] = http_date(self.last_modified.timestamp())
-        return headers
+        The ETag is a hash of the JSON itself, so it changes exactly when the
+        representation does (a correction, a new publication shifting a page, a
+        claimant renamed, a source archived) and costs one hash of bytes that are
+        rendered anyway.
+        """
+        body = dumps(data)
+        etag = quote_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+        if last_modified:
+            headers["Last-Modified"] = http_date(last_modified.timestamp())
+        if etag_matches(request.headers.get("If-None-Match"), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        if isinstance(request.accepted_renderer, ORJSONRenderer):
+            return Response(Rendered(data, body), headers=headers)
+        return Response(data, headers=headers)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match's weak comparison: any listed tag (or *) equal to ours, W/ ignored."""
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 class FactCheckList(PublicAPIView):
@@ -88,7 +102,7 @@ class FactCheckList(PublicAPIView):
     filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
-        return published_fact_checks()
+        return Verdict.objects.published()
 
     serializer_class = FactCheckSerializer
 
@@ -110,35 +124,23 @@ class FactCheckList(PublicAPIView):
         examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
     )
     def get(self, request):
-        filterset = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        queryset = filterset.qs
-        state = Verdict.objects.published().aggregate(
-            n=Count("pk"), changed=Max("updated_at"), claims=Max("claim__updated_at")
-        )
-        if not_modified := self.conditional(
-            request, f"{state['n']}|{state['changed']}|{state['claims']}", state["changed"]
-        ):
-            return not_modified
-        page = self.paginate_queryset(queryset)
-        response = self.get_paginated_response([fact_check(v) for v in page])
-        for header, value in self.validators().items():
-            response[header] = value
-        return response
+        queryset = self.get_queryset()
+        if FILTERS & request.query_params.keys():
+            filterset = self.filterset_class(request.query_params, queryset=queryset, request=request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            queryset = filterset.qs
+        page = self.paginate_queryset(RecordPage(queryset))
+        data = {
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
+            "results": [item["record"] for item in page],
+        }
+        return self.respond(request, data, max((item["change"] for item in page), default=None))
 
 
 class FactCheckDetail(PublicAPIView):
     """One published fact-check by its id."""
-
-    def get_object(self):
-        try:
-            verdict = published_fact_checks().filter(claim_id=self.kwargs["pk"]).first()
-        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
-            verdict = None
-        if verdict is None:
-            raise Http404("No published fact-check with this id.")
-        return verdict
 
     serializer_class = FactCheckSerializer
 
@@ -148,20 +150,26 @@ class FactCheckDetail(PublicAPIView):
         examples=[OpenApiExample("A published fact-check", value=EXAMPLE, response_only=True)],
     )
     def get(self, request, pk):
-        verdict = self.get_object()
-        claim = verdict.claim
-        evidence_marker = max((e.snapshot_fetched_at or e.added_at for e in claim.evidence.all()), default=None)
-        marker = f"{verdict.pk}|{verdict.updated_at}|{claim.updated_at}|{evidence_marker}"
-        if not_modified := self.conditional(request, marker, max(verdict.updated_at, claim.updated_at)):
-            return not_modified
-        return Response(self.render(verdict), headers=self.validators())
-
-    def render(self, verdict):
-        return fact_check(verdict)
+        try:
+            record, last_change = record_of_claim(pk)
+        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
+            record = None
+        if record is None:
+            raise Http404("No published fact-check with this id.")
+        return self.respond(request, record, last_change)
 
 
-class FactCheckClaimReview(FactCheckDetail):
+class FactCheckClaimReview(PublicAPIView):
     """The fact-check as schema.org ClaimReview JSON-LD."""
+
+    def get_object(self):
+        try:
+            verdict = published_fact_checks().filter(claim_id=self.kwargs["pk"]).first()
+        except OverflowError:  # SQLite refuses ids beyond 64 bits; no row has one
+            verdict = None
+        if verdict is None:
+            raise Http404("No published fact-check with this id.")
+        return verdict
 
     @extend_schema(
         operation_id="fact_checks_claimreview",
@@ -197,7 +205,11 @@ class FactCheckClaimReview(FactCheckDetail):
         ],
     )
     def get(self, request, pk):
-        return super().get(request, pk)
+        verdict = self.get_object()
+        return self.respond(
+            request, claimreview.claimreview(verdict), max(verdict.updated_at, verdict.claim.updated_at)
+        )
 
-    def render(self, verdict):
-        return claimreview.claimreview(verdict)
+
+# Parameters that need the FilterSet; without them the list skips building one.
+FILTERS = frozenset(FactCheckFilter.base_filters)

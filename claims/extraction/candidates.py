@@ -77,10 +77,18 @@ def extract_candidates_many(
     threshold = settings.FACTCHECK_EXTRACT_THRESHOLD if threshold is None else threshold
     max_claims = settings.FACTCHECK_EXTRACT_MAX_CLAIMS if max_claims is None else max_claims
     split = [split_sentences(text, language=language or "en") for text, language in articles]
-    scores = iter(checkworthiness.score([s.text for sentences in split for s in sentences]))
+    # Questions and fragments never become candidates, so only the others are
+    # scored (a sentence's score does not depend on the rest of the batch).
+    checkable = [[i for i, s in enumerate(sentences) if _is_checkable(s.text)] for sentences in split]
+    scores = iter(
+        checkworthiness.score(
+            [sentences[i].text for sentences, kept in zip(split, checkable, strict=True) for i in kept]
+        )
+    )
     result = []
-    for sentences in split:
-        article_scores = [next(scores) for _ in sentences]
+    for sentences, kept in zip(split, checkable, strict=True):
+        article_scores = {i: next(scores) for i in kept}
+        # Every sentence is read: who "he" is depends on the sentences before.
         speakers = attribution.attribute([s.text for s in sentences]) if sentences else []
         candidates = [
             Candidate(
@@ -88,11 +96,11 @@ def extract_candidates_many(
                 sentence=s.text,
                 start=s.start,
                 end=s.end,
-                score=round(float(score), 4),
-                claimant=speaker,
+                score=round(float(article_scores[i]), 4),
+                claimant=speakers[i],
             )
-            for s, score, speaker in zip(sentences, article_scores, speakers, strict=True)
-            if score >= threshold and _is_checkable(s.text)
+            for i, s in enumerate(sentences)
+            if i in article_scores and article_scores[i] >= threshold
         ]
         candidates.sort(key=lambda c: (-c.score, c.start))
         result.append(candidates[:max_claims])
