@@ -1090,12 +1090,6 @@ class APIKeyAdmin(APIKeyModelAdmin):
 # --- Webhooks -----------------------------------------------------------------
 
 
-def sees_webhooks(user) -> bool:
-    """Editors may follow what their publications send out; managing subscriptions
-    takes the model permissions (superusers hold them all)."""
-    return user.is_active and user.is_staff and user.has_perm("claims.approve_verdict")
-
-
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(
         label="URL",
@@ -1142,12 +1136,6 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         ("State", {"fields": ["disabled_reason", "disabled_at", ("created_by", "created_at"), "updated_at"]}),
     ]
     actions = ["rotate_secrets"]
-
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or sees_webhooks(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or sees_webhooks(request.user)
 
     def get_fieldsets(self, request, obj=None):
         # The secret is made when the subscription is saved; it is shown from then
@@ -1199,9 +1187,6 @@ class WebhookAttemptInline(ReadOnlyInlineMixin, admin.TabularInline):
     show_change_link = False
     verbose_name_plural = "attempts"
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or sees_webhooks(request.user)
-
     @admin.display(description="outcome")
     def outcome(self, obj):
         if obj.finished_at is None:
@@ -1246,12 +1231,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))]
     inlines = [WebhookAttemptInline]
     actions = ["redeliver"]
-
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or sees_webhooks(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or sees_webhooks(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -30,6 +30,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "reviewevent": ["view"],
         "claimantcontact": ["view", "add", "change"],
         "externalreview": ["view"],
+        "evidencecheck": ["view"],
+        # Editors follow what their publications send out; managing subscriptions is a superuser's.
+        "webhooksubscription": ["view"],
+        "webhookdelivery": ["view"],
+        "webhookattempt": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -43,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "reviewevent": ["view"],
         "claimantcontact": ["view", "add", "change"],
         "externalreview": ["view"],
+        "evidencecheck": ["view"],
     },
 }
 

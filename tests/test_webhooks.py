@@ -890,3 +890,29 @@ def test_without_a_broker_the_delivery_runs_in_process_after_the_commit(
         callback()
     assert [e["payload"]["type"] for e in receiver.received] == ["fact_check.published"]
     assert WebhookDelivery.objects.get().status == D.DELIVERED
+
+
+def test_editors_read_the_delivery_log_but_neither_the_secret_nor_the_controls(client, staff):
+    claim = publish(staff)
+    subscription = WebhookSubscription.objects.create(
+        url="https://partner.example/hooks", events=[WebhookSubscription.Event.PUBLISHED]
+    )
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        claim=claim,
+        event="fact_check.published",
+        payload="{}",
+        next_attempt_at=timezone.now(),
+    )
+    client.force_login(staff["editor"])
+    page = client.get(reverse("admin:claims_webhooksubscription_change", args=[subscription.pk]))
+    assert page.status_code == 200
+    assert subscription.secret not in page.content.decode()
+    assert b"Hidden: shown to those who manage webhook subscriptions." in page.content
+    log = client.get(reverse("admin:claims_webhookdelivery_change", args=[delivery.pk]))
+    assert log.status_code == 200 and delivery.message_id in log.content.decode()
+    assert b"redeliver" not in client.get(reverse("admin:claims_webhookdelivery_changelist")).content
+    assert client.get(reverse("admin:claims_webhooksubscription_add")).status_code == 403
+
+    client.force_login(staff["reviewer"])
+    assert client.get(reverse("admin:claims_webhookdelivery_changelist")).status_code == 403
