@@ -159,6 +159,20 @@ def test_published_after_and_before(client, people):
     assert [i["id"] for i in before] == [old.pk]
 
 
+def test_published_after_takes_any_offset_and_compares_in_utc(client, people):
+    claim = publish(people, text="A claim about ferries.")
+    Verdict.objects.filter(claim=claim).update(published_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
+    # -16:34 is beyond the offsets PostgreSQL accepts; the filter resolves it to UTC first.
+    after = client.get(LIST, {"published_after": "2026-03-01T19:30:00-16:34"})  # 2026-03-02 12:04 UTC
+    assert after.status_code == 200, after.content
+    assert after.json()["results"] == []
+    before = client.get(LIST, {"published_after": "2026-02-28T19:20:00-16:34"})  # 2026-03-01 11:54 UTC
+    assert [item["id"] for item in before.json()["results"]] == [claim.pk]
+    overflow = client.get(LIST, {"published_before": "9999-12-31T23:00:00-05:00"})
+    assert overflow.status_code == 400
+    assert "9999" in overflow.content.decode()
+
+
 @pytest.mark.parametrize("query", ["status=draft", "ordering=status", "ordering=-author", "author=reviewer"])
 def test_filtering_or_ordering_by_a_field_that_is_not_public_is_refused(client, people, query):
     publish(people)

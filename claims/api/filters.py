@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Q
 
@@ -14,6 +17,24 @@ ORDERINGS = {
 }
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date and time, compared in UTC: any offset the parser takes
+    (PostgreSQL refuses those beyond 15:59) is resolved before the query."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date and time that stays within the years 1 to 9999 in UTC.") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class FactCheckFilter(django_filters.FilterSet):
     rating = django_filters.CharFilter(field_name="rating__label", lookup_expr="iexact", label="Rating label")
     claimant = django_filters.CharFilter(
@@ -21,8 +42,8 @@ class FactCheckFilter(django_filters.FilterSet):
     )
     outlet = django_filters.CharFilter(method="filter_outlet", label="Outlet domain or name of an appearance")
     language = django_filters.CharFilter(field_name="claim__language", lookup_expr="iexact", label="Language code")
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", label="Full-text search in the claim, headline and summary")
 
     class Meta:
