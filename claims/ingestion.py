@@ -12,6 +12,7 @@ import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from . import outbox
 from .extraction.article_text import ArticleDocument, detect_language, extract_document, html_to_text
-from .models import Article, Claim, Claimant, OutboxMessage, Outlet
+from .models import Article, Claim, Claimant, OutboxMessage, Outlet, validate_span
 from .normalize import content_hash, normalize_url, url_host
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,6 @@ def _submit_batch(drafts: Sequence[ArticleDraft], by) -> list[Submission]:
     for (article, draft), outlet in zip(with_documents, outlets, strict=True):
         _apply_metadata(article, draft.document)
         article.outlet = outlet
-    messages = []
     for article, draft in new:
         if draft.text.strip():
             article.status = Article.Status.EXTRACTING
@@ -148,19 +148,16 @@ def _submit_batch(drafts: Sequence[ArticleDraft], by) -> list[Submission]:
         else:
             article.status = Article.Status.PENDING
     Article.objects.bulk_create([article for article, _ in new])
-    for article, _ in new:
-        if article.status == Article.Status.EXTRACTING:
-            messages.append(
-                OutboxMessage(
-                    task=EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, kwargs={"article_id": article.pk}
-                )
-            )
-        else:
-            messages.append(
-                OutboxMessage(task=INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, kwargs={"article_id": article.pk})
-            )
-    _enqueue_all(messages)
+    _enqueue_all([_next_step(article) for article, _ in new])
     return results
+
+
+def _next_step(article: Article) -> OutboxMessage:
+    if article.status == Article.Status.EXTRACTING:
+        return OutboxMessage(
+            task=EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, kwargs={"article_id": article.pk}
+        )
+    return OutboxMessage(task=INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, kwargs={"article_id": article.pk})
 
 
 def _enqueue_all(messages: list[OutboxMessage]) -> None:
@@ -384,7 +381,7 @@ def extract_many(article_ids: list[int]) -> int:
         # Speakers in order of first mention, resolved to claimants together below.
         speakers: dict[tuple[str, str], int | None] = {}
         wanted: list[tuple[str, str, str]] = []
-        pending = []
+        claims: list[dict[str, Any]] = []
         done = []
         for article, candidates in zip(articles, found, strict=True):
             if locked.get(article.pk) != article.text:
@@ -406,27 +403,29 @@ def extract_many(article_ids: list[int]) -> int:
                         wanted.append((article.outlet.name, Claimant.Kind.ORGANIZATION, OUTLET_DESCRIPTION))
                     else:
                         speakers[key] = None
-                claim = Claim(
-                    article=article,
-                    span_start=candidate.start,
-                    span_end=candidate.end,
-                    text=candidate.text,
-                    sentence=candidate.sentence,
-                    checkworthiness=candidate.score,
-                    claimed_on=claimed_on,
-                    language=article.language,
+                # Claim.save() checks this; the bulk insert below skips save().
+                validate_span(article.text, candidate.start, candidate.end, candidate.sentence)
+                claims.append(
+                    {
+                        "article_id": article.pk,
+                        "span_start": candidate.start,
+                        "span_end": candidate.end,
+                        "text": candidate.text,
+                        "sentence": candidate.sentence,
+                        "checkworthiness": candidate.score,
+                        "claimant_id": speakers[key],  # an index into wanted until resolved
+                        "claimed_on": claimed_on,
+                        "language": article.language,
+                    }
                 )
-                claim.validate_span()  # bulk_create skips save(), where this runs
-                pending.append((claim, speakers[key]))
         claimants = claimants_for(wanted)
-        new_claims = []
-        for claim, speaker in pending:
-            claim.claimant = None if speaker is None else claimants[speaker]
-            new_claims.append(claim)
-        insert_all(Claim, new_claims)
+        for claim in claims:
+            speaker = claim["claimant_id"]
+            claim["claimant_id"] = None if speaker is None else claimants[speaker].pk
+        insert_rows(Claim, claims)
         Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, updated_at=timezone.now())
-    logger.info("articles %s: %s new claims", done, len(new_claims))
-    return len(new_claims)
+    logger.info("articles %s: %s new claims", done, len(claims))
+    return len(claims)
 
 
 OUTLET_DESCRIPTION = "the publishing outlet"
@@ -436,49 +435,61 @@ OUTLET_DESCRIPTION = "the publishing outlet"
 _AS_IS = (models.CharField, models.TextField, models.IntegerField, models.FloatField, models.BooleanField)
 
 
-def insert_all(model: type[models.Model], objs: list[models.Model]) -> None:
-    """``model.objects.bulk_create(objs)`` for rows whose ids are not needed
-    afterwards (they are not set), in one COPY on PostgreSQL.
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Insert rows given as {attname: value}, every other field taking its
+    default: ``model.objects.bulk_create([model(**row) for row in rows])``,
+    for rows whose ids are not needed afterwards; in one COPY on PostgreSQL.
 
-    Django's bulk insert renders every value into the SQL text in Python, an
-    array literal per column, which cost more than all the rest extraction
+    Django's bulk insert builds an instance per row and renders every value
+    into the SQL text in Python, which cost more than all the rest extraction
     writes; COPY sends the rows as data. The database checks the same
     constraints either way and, as with bulk_create, no save() runs and no
-    signal is sent. Values are prepared as bulk_create prepares them, except
-    that auto_now fields take one time for the whole batch.
+    signal is sent. Defaults (auto_now included) are taken once for the batch.
     """
+    if not rows:
+        return
     connection = connections[router.db_for_write(model)]
     opts = model._meta
-    if connection.vendor != "postgresql" or not objs or opts.auto_field is None:
-        model.objects.bulk_create(objs)
-        return
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert_all")
     fields = [f for f in opts.concrete_fields if f is not opts.auto_field and not f.generated]
-    columns = []
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            now = field.get_db_prep_save(field.pre_save(objs[0], add=True), connection)
-            columns.append(lambda obj, now=now: now)
-        elif isinstance(field, _AS_IS) or (
-            isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
-        ):
-            columns.append(operator.attrgetter(field.attname))
-        elif field.is_relation and isinstance(field.target_field, models.IntegerField):
-            columns.append(operator.attrgetter(field.attname))
-        else:
-            columns.append(lambda obj, field=field: field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    given = rows[0].keys()
+    unknown = given - {f.attname for f in fields}
+    if unknown or any(row.keys() != given for row in rows):
+        raise ValueError(f"insert_rows: every row needs the same {model.__name__} fields; unknown: {sorted(unknown)}")
+    if connection.vendor != "postgresql" or opts.auto_field is None:
+        model.objects.bulk_create([model(**row) for row in rows])
+        return
+    # The given fields first, as they come (or prepared one by one when their
+    # type needs it), then the defaults, the same for every row.
+    template = model()
+    given_fields = [f for f in fields if f.attname in given]
+    default_fields = [f for f in fields if f.attname not in given]
+    defaults = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in default_fields)
+    as_is = all(
+        isinstance(f, _AS_IS)
+        or (isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField))
+        or (f.is_relation and isinstance(f.target_field, models.IntegerField))
+        for f in given_fields
+    )
+    names = [f.attname for f in given_fields]
+    if as_is:
+        values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    else:
+
+        def values(row):
+            return tuple(f.get_db_prep_save(row[f.attname], connection) for f in given_fields)
+
     quote = connection.ops.quote_name
-    sql = f"COPY {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    columns = ", ".join(quote(f.column) for f in [*given_fields, *default_fields])
+    sql = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
     started = time.monotonic()
     # wrap_database_errors: a violated constraint raises Django's IntegrityError, as from bulk_create.
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row([column(obj) for column in columns])
+        for row in rows:
+            copy.write_row(values(row) + defaults)
     if connection.queries_logged:
         # As Django logs its own statements (DEBUG, CaptureQueriesContext).
         connection.queries_log.append(
-            {"sql": f"{sql} -- {len(objs)} rows", "time": f"{time.monotonic() - started:.3f}"}
+            {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
         )
 
 

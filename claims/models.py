@@ -158,6 +158,17 @@ class Claimant(models.Model):
         return f"{self.name}, {self.description}" if self.description else self.name
 
 
+def validate_span(text: str, start: int, end: int, sentence: str = "") -> None:
+    """A claim's span must lie inside its article's text and cover its sentence
+    (``Claim.validate_span``, and extraction's bulk inserts, which skip save())."""
+    if not (0 <= start < end <= len(text)):
+        raise ValidationError(
+            {"span_end": f"The span {start}–{end} lies outside the article text ({len(text)} characters)."}
+        )
+    if sentence and text[start:end] != sentence:
+        raise ValidationError({"sentence": "The sentence is not the article text at that span."})
+
+
 class Claim(models.Model):
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Candidate"
@@ -294,15 +305,7 @@ class Claim(models.Model):
             return
         if self.span_start is None or self.span_end is None or self.article_id is None:
             raise ValidationError({"span_start": "A span needs both ends and the article it points into."})
-        text = self.article.text
-        if not (0 <= self.span_start < self.span_end <= len(text)):
-            raise ValidationError(
-                {
-                    "span_end": f"The span {self.span_start}–{self.span_end} lies outside the article text ({len(text)} characters)."
-                }
-            )
-        if self.sentence and text[self.span_start : self.span_end] != self.sentence:
-            raise ValidationError({"sentence": "The sentence is not the article text at that span."})
+        validate_span(self.article.text, self.span_start, self.span_end, self.sentence)
 
     @property
     def time_in_status(self):

@@ -231,7 +231,14 @@ def test_committed_model_is_what_train_checkworthiness_produces(shared_data, tmp
     data_dir = shared_data.joinpath(*CLEF_DIR)
     call_command("train_checkworthiness", data_dir=str(data_dir), output=str(output), stdout=StringIO())
     sentences = [*CLAIMS, *CHIT_CHAT, ""]
-    assert Model.load(output).score(sentences) == pytest.approx(Model.load(MODEL_PATH).score(sentences), abs=1e-6)
+    retrained, committed = Model.load(output).score(sentences), Model.load(MODEL_PATH).score(sentences)
+    # Training is byte-for-byte repeatable on one machine (the test above); across CPUs,
+    # numpy's vectorised sums round differently in the last digits (seen: 5e-6), so the
+    # scores agree to 1e-4 and rank the sentences in the same order.
+    assert retrained == pytest.approx(committed, abs=1e-4)
+    assert sorted(range(len(sentences)), key=retrained.__getitem__) == sorted(
+        range(len(sentences)), key=committed.__getitem__
+    )
 
 
 def test_training_into_the_shipped_path_reloads_the_cached_model(monkeypatch, tmp_path):

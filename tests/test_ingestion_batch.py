@@ -313,52 +313,52 @@ def test_a_sentence_opening_with_of_course_is_attributed_without_failing():
     assert speakers[1] is not None and speakers[1].name == "Bernie Sanders"
 
 
-def _claim_rows(claims) -> list[tuple]:
+def _claim_rows(article: Article) -> list[tuple]:
     columns = [f.attname for f in Claim._meta.concrete_fields if f.attname not in ("id", "created_at", "updated_at")]
-    return sorted(Claim.objects.filter(pk__in=[c.pk for c in claims] or [0]).values_list(*columns)) if claims else []
+    return sorted(Claim.objects.filter(article=article).values_list(*columns))
 
 
 def test_claims_inserted_in_one_statement_are_the_rows_bulk_create_writes():
     article = ingestion.submit_article(text=STORIES[0]).article
     claimant = Claimant.objects.create(name="Dana Whitfield", kind="person")
-
-    def new_claims(claimant_for_all):
-        return [
-            Claim(
-                article=article,
-                span_start=n * 10,
-                span_end=n * 10 + 9,
-                text=f"Tab\there, a newline\nand a backslash \\ in claim {n} “quoted”",
-                sentence=article.text[n * 10 : n * 10 + 9],
-                checkworthiness=0.1 + n / 7,
-                claimant=claimant_for_all,
-                claimed_on=None if n % 2 else article.created_at.date(),
-                language="en",
-                status_changed_at=article.created_at,  # else the time each is made
-            )
-            for n in range(5)
-        ]
+    rows = [
+        {
+            "article_id": article.pk,
+            "span_start": n * 10,
+            "span_end": n * 10 + 9,
+            "text": f"Tab\there, a newline\nand a backslash \\ in claim {n} “quoted”",
+            "sentence": article.text[n * 10 : n * 10 + 9],
+            "checkworthiness": 0.1 + n / 7,
+            "claimant_id": claimant.pk if n % 3 else None,
+            "claimed_on": None if n % 2 else article.created_at.date(),
+            "language": "en",
+            "status_changed_at": article.created_at,  # else the time each row is made
+            "priority": Claim.Priority.HIGH,
+        }
+        for n in range(5)
+    ]
 
     def bulk_created():
-        Claim.objects.bulk_create(new_claims(claimant))
-        return sorted(_claim_rows(Claim.objects.filter(article=article)))
+        Claim.objects.bulk_create([Claim(**row) for row in rows])
+        return _claim_rows(article)
 
     expected = _rolled_back(bulk_created)
-    ingestion.insert_all(Claim, new_claims(claimant))
-    written = Claim.objects.filter(article=article)
+    ingestion.insert_rows(Claim, rows)
 
-    assert sorted(_claim_rows(written)) == expected
+    assert _claim_rows(article) == expected
     assert len(expected) == 5
-    assert all(claim.created_at and claim.updated_at for claim in written)
+    assert all(claim.created_at and claim.updated_at for claim in Claim.objects.filter(article=article))
 
 
 def test_claims_inserted_in_one_statement_are_held_to_the_constraints():
     article = ingestion.submit_article(text=STORIES[0]).article
-    claim = {"article": article, "span_start": 0, "span_end": 9, "text": "x", "sentence": article.text[:9]}
+    claim = {"article_id": article.pk, "span_start": 0, "span_end": 9, "text": "x", "sentence": article.text[:9]}
     Claim.objects.create(**claim)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        ingestion.insert_all(Claim, [Claim(**{**claim, "span_start": 20, "span_end": 29}), Claim(**claim)])
+        ingestion.insert_rows(Claim, [{**claim, "span_start": 20, "span_end": 29}, claim])
     with pytest.raises(IntegrityError), transaction.atomic():
-        ingestion.insert_all(Claim, [Claim(**{**claim, "span_start": 9, "span_end": 9})])  # an empty span
+        ingestion.insert_rows(Claim, [{**claim, "span_start": 9, "span_end": 9}])  # an empty span
+    with pytest.raises(ValueError, match="same Claim fields"):
+        ingestion.insert_rows(Claim, [claim, {**claim, "span_start": 20, "span_end": 29, "priority": 2}])
     assert Claim.objects.filter(article=article).count() == 1

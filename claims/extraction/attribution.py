@@ -885,22 +885,38 @@ def _remember_mentions(fr: _Frame, memory: _Memory, start: int = 0, stop: int | 
             continue
         i = max(phrase.end, i + 1)
         place = phrase.start >= 1 and cats[phrase.start - 1] == _PREP
-        run = phrase.tokens
-        if not _capitalised(run[-1]):
+        mention = _mention(tuple(phrase.tokens), phrase.appositive, place)
+        if mention is None:
             continue
-        prefix, name = _split_title(run)
-        titles = [t for t in prefix if t.lower() not in HONORIFICS]
-        if name and any(_is_title(t) for t in titles):
-            memory.remember(_text(name), PERSON, phrase.appositive or _text(titles))
-        elif _org_like(run):
-            if not _is_title(run[-1]) and not place:
-                memory.remember(_text(run), ORGANIZATION)
-        elif len(name) == 1 and not prefix:
-            entity = memory.by_surname(name[0])
+        kind, name, description = mention
+        if kind == "surname":
+            entity = memory.by_surname(name)
             if entity is not None:
                 memory.touch(entity)
-        elif len(name) >= 2 and name == run and not place:
-            memory.remember(_text(name), PERSON, phrase.appositive)
+        else:
+            memory.remember(name, kind, description)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mention(run: tuple[str, ...], appositive: str, place: bool) -> tuple[str, str, str] | None:
+    """What a phrase read by _remember_mentions names: (PERSON or ORGANIZATION,
+    name, description), ("surname", word, "") to look up, or None. Depends on
+    the words alone, so worked out once per phrase."""
+    if not _capitalised(run[-1]):
+        return None
+    prefix, name = _split_title(list(run))
+    titles = [t for t in prefix if t.lower() not in HONORIFICS]
+    if name and any(_is_title(t) for t in titles):
+        return PERSON, _text(name), appositive or _text(titles)
+    if _org_like(list(run)):
+        if not _is_title(run[-1]) and not place:
+            return ORGANIZATION, _text(run), ""
+        return None
+    if len(name) == 1 and not prefix:
+        return "surname", name[0], ""
+    if len(name) >= 2 and name == list(run) and not place:
+        return PERSON, _text(name), appositive
+    return None
 
 
 def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
