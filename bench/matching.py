@@ -5,8 +5,10 @@ of the query against every claim, best five.
 
 The stored claims are the 19,250 PolitiFact fact-checks (imported as
 references) plus synthetic claims of this desk: each the first half of one
-PolitiFact claim joined to the second half of another, so their words, lengths
-and word frequencies are the corpus's own. The queries are the CT2021-2B debate
+PolitiFact claim joined to the second half of another (of those no CT2021-2B
+query points at), with the first one's date, so their words, lengths and word
+frequencies are the corpus's own. ``--quality`` also scores the CT2021-2B
+queries at each size, with the synthetic claims as distractors. The queries are the CT2021-2B debate
 sentences. Needs ../shared/data and PostgreSQL (BENCH_DATABASE_URL, a database
 it creates and drops).
 
@@ -37,14 +39,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def synthetic_claims(texts: list[str], count: int, rng: random.Random):
-    words = [text.split() for text in texts]
+def synthetic_claims(sources: list[tuple[str, object]], count: int, rng: random.Random):
+    """(text, date): the first half of one claim and the second half of another, with the first one's date."""
+    words = [(text.split(), date) for text, date in sources]
     for _ in range(count):
-        first, second = rng.choice(words), rng.choice(words)
-        yield " ".join(first[: max(1, len(first) // 2)] + second[len(second) // 2 :])
+        (first, date), (second, _) = rng.choice(words), rng.choice(words)
+        yield " ".join(first[: max(1, len(first) // 2)] + second[len(second) // 2 :]), date
 
 
-def load_claims(texts: list[str], count: int, rng: random.Random) -> None:
+def load_claims(sources: list[tuple[str, object]], count: int, rng: random.Random) -> None:
     """COPY ``count`` synthetic claims into claims_claim, the GIN index rebuilt afterwards, as a bulk load would."""
     from django.db import connection
     from django.utils import timezone
@@ -58,11 +61,13 @@ def load_claims(texts: list[str], count: int, rng: random.Random) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS claim_match_document")
         with cursor.cursor.copy(f"COPY claims_claim ({columns}) FROM STDIN") as copy:  # noqa: S608 (model columns)
-            for text in synthetic_claims(texts, count, rng):
+            for text, date in synthetic_claims(sources, count, rng):
                 row = []
                 for field in fields:
                     if field.name == "text":
                         row.append(text)
+                    elif field.name == "claimed_on":
+                        row.append(date)
                     elif field.name == "status":
                         row.append(rng.choice(STATUSES))
                     elif field.name in values:
@@ -106,11 +111,32 @@ def brute_force(query: str) -> list:
         return cursor.fetchall()
 
 
+def quality() -> dict:
+    from claims.matching import match
+    from claims.matching.training import QRELS_FILES, debate_date, load_dataset, measures
+
+    dataset = load_dataset(QUERIES.parent)
+    result = {}
+    for split in QRELS_FILES:
+        rankings, relevant = {}, {}
+        for qid, text, rel in dataset.split(split):
+            found = match(text, top=5, public_only=False, date=debate_date(qid))
+            rankings[qid] = [m.identifier or f"{m.kind}:{m.id}" for m in found]
+            relevant[qid] = rel
+        result[f"{split}_map5"] = round(measures(rankings, relevant)["map@5"], 4)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000", help="Stored claims, comma-separated, ascending.")
     parser.add_argument("--queries", type=int, default=200, help="Queries timed per size (matching).")
     parser.add_argument("--brute-queries", type=int, default=10, help="Queries timed per size (brute force).")
+    parser.add_argument(
+        "--quality",
+        action="store_true",
+        help="Also score the CT2021-2B train and dev queries (MAP@5) at each size, the synthetic claims as distractors.",
+    )
     args = parser.parse_args()
     if not CORPUS.is_file() or not QUERIES.is_file():
         print(f"bench.matching: skipped, {SHARED} is missing (the shared data sits beside the repository)")
@@ -130,7 +156,14 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         reviews = [r for r in read_reviews(CORPUS) if isinstance(r, ImportedReview)]
         import_reviews(reviews)
-        texts = [r.claim_reviewed for r in reviews]
+        # Built from the fact-checks no query points at, so that no synthetic claim
+        # repeats half of a relevant one: distractors in the corpus's own words.
+        relevant = set()
+        for name in ("train.qrels.tsv", "dev.qrels.tsv"):
+            relevant.update(
+                line.split()[2] for line in (QUERIES.parent / name).read_text().splitlines() if line.strip()
+            )
+        sources = [(r.claim_reviewed, r.claim_date) for r in reviews if r.identifier not in relevant]
         rng = random.Random(SEED)  # noqa: S311 (synthetic data, reproducible)
         lines = [line.split("\t", 1)[1].strip() for line in QUERIES.read_text().splitlines() if "\t" in line]
         queries = rng.sample(lines, min(args.queries, len(lines)))
@@ -139,7 +172,7 @@ def main() -> None:
         for size in sizes:
             stored = ExternalReview.objects.count() + Claim.objects.count()
             if size > stored:
-                load_claims(texts, size - stored, rng)
+                load_claims(sources, size - stored, rng)
             backends.forget_stats()
             stored = ExternalReview.objects.count() + Claim.objects.count()
             for query in queries[:10]:  # warm the caches, as a running server's are
@@ -158,6 +191,8 @@ def main() -> None:
                 "brute_force_p95_ms": round(percentile(brute, 0.95), 1),
             }
             result["speedup_median"] = round(result["brute_force_median_ms"] / result["match_median_ms"], 1)
+            if args.quality:
+                result |= quality()
             results.append(result)
             print(
                 f"\nClaim matching on {result['server']}: {stored:,} stored claims "
@@ -172,6 +207,11 @@ def main() -> None:
                 f"p95 {result['brute_force_p95_ms']:>8} ms  ({len(brute)} queries; "
                 f"{result['speedup_median']}x our median)"
             )
+            if args.quality:
+                print(
+                    f"  MAP@5 with these distractors: train {result['train_map5']:.4f}, dev {result['dev_map5']:.4f} "
+                    "(each query with its debate's date)"
+                )
             print(json.dumps(result))
         if not results:
             sys.exit("bench.matching: no sizes to measure")

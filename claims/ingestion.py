@@ -359,6 +359,7 @@ def extract_many(article_ids: list[int]) -> int:
     """``extract`` for several articles at once: one scoring call, one
     transaction, one bulk insert. Returns how many claims were new."""
     from .extraction.candidates import extract_candidates_many
+    from .matching.triage import queue_matching
 
     articles = list(
         Article.objects.select_related("outlet")
@@ -424,6 +425,10 @@ def extract_many(article_ids: list[int]) -> int:
             claim["claimant_id"] = None if speaker is None else claimants[speaker].pk
         insert_rows(Claim, claims)
         Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, updated_at=timezone.now())
+        # Their matches for the triage queue ("possibly already checked"), in this same transaction.
+        queue_matching(
+            Claim.objects.filter(article_id__in=done, status=Claim.Status.CANDIDATE).values_list("pk", flat=True)
+        )
     logger.info("articles %s: %s new claims", done, len(claims))
     return len(claims)
 

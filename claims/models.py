@@ -644,9 +644,7 @@ class Verdict(models.Model):
         get_latest_by = "revision"
         indexes = [
             # The public API's and pages' order: newest publication first, one page at a time.
-            models.Index(
-                fields=["-published_at", "-id"], condition=Q(status="published"), name="verdict_public_order"
-            ),
+            models.Index(fields=["-published_at", "-id"], condition=Q(status="published"), name="verdict_public_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["claim", "revision"], name="verdict_unique_revision"),

@@ -62,14 +62,10 @@ def ingest_article(self, article_id: int) -> str:
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def extract_article_claims(article_id: int) -> int:
-    """Save an article's check-worthy claims as candidates (idempotent), then queue their matching."""
+    """Save an article's check-worthy claims as candidates (idempotent); their matching is queued with them."""
     from .ingestion import extract
-    from .matching.triage import queue_article_matching
 
-    created = extract(article_id)
-    # Also when nothing was new: a run that died before this line is redelivered.
-    queue_article_matching(article_id)
-    return created
+    return extract(article_id)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=FETCH_MAX_RETRIES, soft_time_limit=120, time_limit=150)

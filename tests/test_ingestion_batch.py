@@ -248,9 +248,10 @@ def test_extracting_a_batch_takes_the_same_queries_for_three_articles_or_thirty(
 
     few, many = submitted(range(3)), submitted(range(3, 33))
     # articles, a savepoint, their rows locked, claims already there, claimants
-    # (look-up, insert, read-back), statuses, the savepoint's release
-    assert len(queries(few)) == 9
-    assert len(queries(many)) == 7  # every speaker is known now
+    # (look-up, insert, read-back), statuses, the new candidates' ids and their
+    # matching's outbox row, the savepoint's release
+    assert len(queries(few)) == 11
+    assert len(queries(many)) == 9  # every speaker is known now
     assert Claim.objects.filter(article_id__in=many).values("article").distinct().count() == 30
 
 

@@ -410,6 +410,8 @@ def test_match_endpoint_answers_in_the_documented_shape(client):
         ({"q": "wages", "page": "2"}, "page"),
         ({"q": "x" * 2001}, "q"),
         ({"q": "\x00"}, "q"),
+        ({"q": "wages", "top": ""}, "top"),
+        ({"q": "wages", "date": " "}, "date"),
     ],
 )
 def test_match_endpoint_refuses_bad_parameters_with_a_reason(client, params, field):
@@ -484,3 +486,46 @@ def test_committed_model_matches_the_features_it_is_used_with():
     assert len(model.weights) == len(ranking.FEATURES)
     assert model.info["train_queries"] == 472
     assert tasks.match_claims.name == "claims.tasks.match_claims"
+
+
+@pytest.mark.parametrize("value", ["often", "1.5", "-0.1"])
+def test_a_bad_minimum_match_score_stops_start_up_naming_it(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .test_settings import PRODUCTION_ENV, load_settings
+
+    assert load_settings(monkeypatch, **PRODUCTION_ENV)["FACTCHECK_MATCH_MIN_SCORE"] == 0.2
+    with pytest.raises(ImproperlyConfigured, match="^FACTCHECK_MATCH_MIN_SCORE must be a number between 0.0 and 1.0"):
+        load_settings(monkeypatch, **PRODUCTION_ENV, FACTCHECK_MATCH_MIN_SCORE=value)
+
+
+def test_every_way_a_claim_arrives_queues_its_matching_in_the_same_transaction(client, editor, settings):
+    from claims.matching.triage import MATCH_TASK
+    from claims.models import APIKey, OutboxMessage
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker is configured: the rows wait for the relay
+    # Extraction (the Celery task, `ingest --sync` and the admin's re-run all call it).
+    article = ingestion.submit_article(
+        text="The minister said unemployment fell to 3.1 percent last year. Exports doubled since 2019."
+    ).article
+    ingestion.extract(article.pk)
+    queued = OutboxMessage.objects.get(task=MATCH_TASK)
+    assert queued.kwargs["claim_ids"] == sorted(article.claims.values_list("pk", flat=True))
+    assert queued.kwargs["claim_ids"]
+    ingestion.extract(article.pk)  # a rerun creates nothing and queues nothing again
+    assert OutboxMessage.objects.filter(task=MATCH_TASK).count() == 1
+
+    # The internal API: a new claim, and a claim whose text changes.
+    _, key = APIKey.objects.create_key(name="desk", user=editor, scope="write")
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+    created = client.post("/api/v1/claims/", {"text": "Rents rose 40 percent in a year."}, **auth)
+    assert created.status_code == 201, created.content
+    assert OutboxMessage.objects.filter(task=MATCH_TASK, kwargs__claim_ids=[created.json()["id"]]).count() == 1
+    edited = client.patch(
+        f"/api/v1/claims/{created.json()['id']}/",
+        {"text": "Rents rose 40 percent in two years."},
+        content_type="application/json",
+        **auth,
+    )
+    assert edited.status_code == 200, edited.content
+    assert OutboxMessage.objects.filter(task=MATCH_TASK, kwargs__claim_ids=[created.json()["id"]]).count() == 2

@@ -6,6 +6,7 @@ transition endpoint."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
@@ -15,6 +16,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
 from .. import ingestion, workflow
+from ..matching.triage import queue_matching
 from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
 from .auth import WriteScopeForUnsafeMethods
 from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, UNAUTHORIZED
@@ -213,14 +215,21 @@ class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
         return validated
 
     def create(self, validated_data):
-        return super().create(self._claimant(validated_data))
+        with transaction.atomic():
+            claim = super().create(self._claimant(validated_data))
+            queue_matching([claim.pk])
+        return claim
 
     def update(self, instance, validated_data):
         if instance.status not in workflow.EDITABLE_STATUSES:
             raise PermissionDenied(
                 f"Claim #{instance.pk} is {instance.get_status_display().lower()}; its record is fixed."
             )
-        return super().update(instance, self._claimant(validated_data))
+        with transaction.atomic():
+            claim = super().update(instance, self._claimant(validated_data))
+            if "text" in validated_data:
+                queue_matching([claim.pk])
+        return claim
 
 
 class EvidenceSerializer(RejectReadOnlyFields, serializers.ModelSerializer):

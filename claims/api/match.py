@@ -24,8 +24,14 @@ PUBLIC_KINDS = {"claim": "fact-check", "external": "external"}
 
 
 class MatchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
-        max_length=MAX_QUERY_CHARS, help_text="The claim to look for, as said or written (at most 2,000 characters)."
+    # Not trimmed, so that the lengths checked are the ones the schema states; "\S" says
+    # in the schema too that a claim of only spaces is refused.
+    q = serializers.RegexField(
+        r"\S",
+        max_length=MAX_QUERY_CHARS,
+        trim_whitespace=False,
+        error_messages={"invalid": "Give the text of a claim to match, not only spaces."},
+        help_text="The claim to look for, as said or written (at most 2,000 characters).",
     )
     top = serializers.IntegerField(
         min_value=1, max_value=MAX_RESULTS, default=5, help_text="How many matches to return, best first (1 to 20)."
@@ -35,7 +41,11 @@ class MatchQuerySerializer(serializers.Serializer):
         help_text="When the claim was made (YYYY-MM-DD): fact-checks of claims made near it rank higher.",
     )
     claimant = serializers.CharField(
-        required=False, max_length=300, help_text="Who made the claim: fact-checks of the same person rank higher."
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=300,
+        help_text="Who made the claim: fact-checks of the same person rank higher (blank: unknown).",
     )
 
 
@@ -111,6 +121,10 @@ class FactCheckMatch(generics.GenericAPIView):
         if unknown:
             names = ", ".join(MatchQuerySerializer().fields)
             raise ValidationError({name: [f"Unknown parameter; use one of: {names}."] for name in unknown})
+        for name in ("top", "date"):
+            # A form-encoded serializer reads a blank value as absent; the schema promises a value.
+            if name in request.query_params and not request.query_params[name].strip():
+                raise ValidationError({name: ["Give a value or leave the parameter out."]})
         params = MatchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         values = params.validated_data

@@ -1,6 +1,6 @@
 """Candidate lists: the first, cheap stage of matching, one per database.
 
-Both stages score a candidate the same way, an approximate BM25: the idf of
+Both backends score a candidate the same way, an approximate BM25: the idf of
 every query lexeme the document holds, summed, times BM25's length factor
 (term counts ignored: claims rarely repeat a word). Only the documents that
 hold at least one of the query's lexemes are scored.
@@ -10,17 +10,20 @@ hold at least one of the query's lexemes are scored.
   document frequencies come from the planner's statistics on that column
   (``pg_stats.most_common_elems``, kept by ANALYZE/autovacuum), so a query
   never counts rows. When the query's lexemes would together touch more than
-  ``ROW_BUDGET`` rows, the commonest are left out of the filter (they still
-  count in the re-ranking): scoring stays proportional to the rare words'
-  rows however large the tables grow. pg_trgm's ``similarity()`` is computed
-  for the short list only.
+  ``ROW_BUDGET`` rows, a document holding only one of the commoner ones is not
+  read (``filter_plan``: rare lexemes alone, commoner ones in pairs, a
+  tsquery like ``'rare' | ('common1' & 'common2')``), so scoring stays near
+  the budget however large the tables grow. pg_trgm's ``similarity()`` is
+  computed for the short list only.
 - SQLite (and training): ``MemoryIndex``, a sparse lexeme matrix of every
-  matchable row held in the process, rebuilt when a table changes. Correct
-  and fast enough for the embedded default; not meant for millions of rows.
+  matchable row held in the process, rebuilt when rows are added or deleted
+  (edits are looked for once a minute). Correct and fast enough for the
+  embedded default; not meant for millions of rows.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -37,9 +40,12 @@ from .text import lexemes
 
 # How many candidates the re-ranker sees.
 CANDIDATES = 100
-# Rows the PostgreSQL filter may touch before the commonest lexemes are dropped from it.
+# The first stage filters on at most this many of the query's rarest lexemes,
+# and drops the commoner ones once together they would touch ROW_BUDGET rows.
 ROW_BUDGET = 10_000
 MAX_FILTER_TERMS = 12
+MAX_PAIRED_TERMS = 6
+PAIRED_TERM_ROWS = 5 * ROW_BUDGET
 # Claims never proposed as matches for editors: dismissed ones and duplicates
 # (their canonical claim stands for them).
 HIDDEN_STATUSES = (Claim.Status.DISMISSED, Claim.Status.DUPLICATE)
@@ -47,17 +53,35 @@ STATS_TTL = 300.0
 _lock = threading.Lock()
 
 
-def filter_terms(terms: Sequence[str], df: Callable[[str], float], documents: float) -> list[str]:
-    """The query lexemes the first stage filters and scores on: the rarest, at most
-    ``MAX_FILTER_TERMS``, and only while together they touch at most ``ROW_BUDGET``
-    rows (the rarest one always). The others still count in the re-ranking."""
-    chosen, rows = [], 0.0
-    for term in sorted(terms, key=lambda t: (df(t), t)):
-        if chosen and (len(chosen) >= MAX_FILTER_TERMS or rows + df(term) > ROW_BUDGET):
+@dataclass(frozen=True)
+class FilterPlan:
+    """Which documents the first stage scores: those holding any of ``single``
+    (the query's rarest lexemes) or at least two of ``paired`` (the next commonest)."""
+
+    single: list[str]
+    paired: list[str]
+
+    @property
+    def terms(self) -> list[str]:
+        return self.single + self.paired
+
+
+def filter_plan(terms: Sequence[str], df: Callable[[str], float]) -> FilterPlan:
+    """The rarest lexemes, at most ``MAX_FILTER_TERMS`` and only while together they
+    touch at most ``ROW_BUDGET`` rows; then up to ``MAX_PAIRED_TERMS`` commoner ones
+    held by at most ``PAIRED_TERM_ROWS`` rows each, which only count together: a
+    document holding two of them is read, one holding one is not. Lexemes in more
+    rows than that (on a large collection: "say", "year") pick nothing out; they
+    still count in the re-ranking, as do the rest."""
+    ordered = sorted(terms, key=lambda t: (df(t), t))
+    single, rows = [], 0.0
+    for term in ordered:
+        if len(single) >= MAX_FILTER_TERMS or rows + df(term) > ROW_BUDGET:
             break
-        chosen.append(term)
+        single.append(term)
         rows += df(term)
-    return chosen
+    paired = [t for t in ordered[len(single) :] if df(t) <= PAIRED_TERM_ROWS][:MAX_PAIRED_TERMS]
+    return FilterPlan(single=single, paired=paired if len(paired) >= 2 else [])
 
 
 def length_factor(model: Model) -> tuple[float, float]:
@@ -97,16 +121,21 @@ class MemoryIndex:
         return 0.0 if column is None else float(self._df[column])
 
     def search(
-        self, query: Query, *, limit: int = CANDIDATES, mask: np.ndarray | None = None, model: Model | None = None
+        self, query: Query, *, limit: int | None = None, mask: np.ndarray | None = None, model: Model | None = None
     ) -> list[Candidate]:
         model = model or default_model()
-        terms = [t for t in filter_terms(query.terms, self.df, self.documents) if t in self.vocabulary]
-        if not terms or not self.docs:
+        limit = limit or CANDIDATES
+        plan = filter_plan([t for t in query.terms if t in self.vocabulary], self.df)
+        if not plan.terms or not self.docs:
             return []
-        columns = [self.vocabulary[t] for t in terms]
+        columns = [self.vocabulary[t] for t in plan.terms]
         weights = np.array([idf(self._df[c], self.documents) for c in columns])
         c0, c1 = length_factor(model)
-        scores = (self.matrix[:, columns] @ weights) * (model.k1 + 1.0) / (c0 + c1 * self.lengths)
+        held = self.matrix[:, columns]
+        scores = (held @ weights) * (model.k1 + 1.0) / (c0 + c1 * self.lengths)
+        single = np.asarray(held[:, : len(plan.single)].sum(axis=1)).ravel() > 0
+        paired = np.asarray(held[:, len(plan.single) :].sum(axis=1)).ravel() >= 2
+        scores = np.where(single | paired, scores, 0.0)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         hits = np.flatnonzero(scores > 0)
@@ -212,7 +241,7 @@ def allowed_claims(using: str, *, public_only: bool, exclude_claim: int | None) 
 
 
 def memory_candidates(
-    query: Query, *, using: str, public_only: bool, exclude_claim: int | None, limit: int = CANDIDATES
+    query: Query, *, using: str, public_only: bool, exclude_claim: int | None, limit: int | None = None
 ) -> tuple[list[Candidate], MemoryIndex]:
     index = memory_index(using)
     allowed = set(
@@ -295,11 +324,13 @@ def _tsquery(term: str) -> str:
 
 
 def postgres_candidates(
-    query: Query, *, using: str, public_only: bool, exclude_claim: int | None, limit: int = CANDIDATES
+    query: Query, *, using: str, public_only: bool, exclude_claim: int | None, limit: int | None = None
 ) -> tuple[list[Candidate], PostgresStats]:
     stats = postgres_stats(using)
     model = default_model()
-    terms = filter_terms(query.terms, stats.df, stats.documents)
+    limit = limit or CANDIDATES
+    plan = filter_plan(query.terms, stats.df)
+    terms = plan.terms
     if not terms:
         return [], stats
     weights = [idf(stats.df(t), stats.documents) for t in terms]
@@ -312,7 +343,8 @@ def postgres_candidates(
         expression = f"({cases}) * %s::float8 / (%s::float8 + %s::float8 * length({alias}.match_document))"
         return expression, [*params, model.k1 + 1.0, c0, c1]
 
-    any_term = " | ".join(_tsquery(t) for t in terms)
+    pairs = [f"({_tsquery(a)} & {_tsquery(b)})" for a, b in itertools.combinations(plan.paired, 2)]
+    any_term = " | ".join([_tsquery(t) for t in plan.single] + pairs)
     claim_score, claim_params = score("c")
     review_score, review_params = score("r")
     if public_only:
@@ -375,7 +407,7 @@ def postgres_candidates(
 
 
 def candidates(
-    query: Query, *, using: str = "default", public_only: bool, exclude_claim: int | None, limit: int = CANDIDATES
+    query: Query, *, using: str = "default", public_only: bool, exclude_claim: int | None, limit: int | None = None
 ):
     """The candidate list and the document frequencies it was scored with."""
     vendor = connections[using].vendor

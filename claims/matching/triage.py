@@ -33,15 +33,6 @@ def queue_matching(claim_ids: Iterable[int]) -> None:
         outbox.enqueue(MATCH_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, claim_ids=ids)
 
 
-def queue_article_matching(article_id: int) -> None:
-    """Queue the matching of an article's candidates (after extraction)."""
-    with transaction.atomic():
-        ids = list(
-            Claim.objects.filter(article_id=article_id, status=Claim.Status.CANDIDATE).values_list("pk", flat=True)
-        )
-        queue_matching(ids)
-
-
 def claim_date(claim: Claim) -> dt.date | None:
     if claim.claimed_on:
         return claim.claimed_on
