@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from claims.defaults import ensure_default_scale
 from claims.models import Rating, RatingScale
@@ -12,6 +13,12 @@ from claims.roles import EDITORS, REVIEWERS, sync_role_groups
 from .factories import UserFactory
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the API throttles count requests there."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -183,8 +183,12 @@ def test_ingest_sync_with_a_broker_extracts_a_batch_in_this_process(tmp_path, se
     # The queued messages stay for the relay; delivered later, they change nothing.
     from claims import ingestion
 
-    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 3
+    extractions = OutboxMessage.objects.filter(sent_at__isnull=True, task=ingestion.EXTRACT_TASK)
+    assert extractions.count() == 3
+    # and one matching of the whole batch's candidates, for the triage queue
+    (matching,) = OutboxMessage.objects.exclude(task=ingestion.EXTRACT_TASK)
+    assert matching.kwargs["claim_ids"] == sorted(Claim.objects.values_list("pk", flat=True))
     before = Claim.objects.count()
-    for message in OutboxMessage.objects.all():
+    for message in extractions:
         ingestion.extract(message.kwargs["article_id"])
     assert Claim.objects.count() == before
