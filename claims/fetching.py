@@ -48,6 +48,15 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.connection import allowed_gai_family
 
+# What a request can raise on the way, each turned into a readable FetchError.
+TRANSPORT_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,  # urlparse() on a malformed redirect target
+)
+
 MAX_REDIRECTS = 5
 DEFAULT_ACCEPT = ("text/html", "application/xhtml+xml", "text/plain")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -136,13 +145,7 @@ def fetch(url: str, *, accept: tuple[str, ...] = DEFAULT_ACCEPT, max_bytes: int 
                 response.close()
     except FetchError:
         raise
-    except (
-        requests.RequestException,
-        urllib3.exceptions.HTTPError,
-        http.client.HTTPException,
-        OSError,
-        ValueError,  # urlparse() on a malformed redirect target
-    ) as exc:
+    except TRANSPORT_ERRORS as exc:
         raise _fetch_error(url, exc, deadline) from exc
     finally:
         _active_deadline.reset(token)
@@ -196,13 +199,7 @@ def post(
                 response.close()
     except FetchError:
         raise
-    except (
-        requests.RequestException,
-        urllib3.exceptions.HTTPError,
-        http.client.HTTPException,
-        OSError,
-        ValueError,
-    ) as exc:
+    except TRANSPORT_ERRORS as exc:
         raise _fetch_error(url, exc, deadline) from exc
     finally:
         _active_deadline.reset(token)

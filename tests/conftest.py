@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import urllib3.util.connection
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
@@ -19,6 +20,21 @@ SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 def fresh_cache():
     """Each test starts with an empty cache: the API throttles count requests there."""
     cache.clear()
+
+
+@pytest.fixture
+def urllib3_connections(monkeypatch) -> list[tuple[str, int]]:
+    """Every connection urllib3 opens, as (host, port); only 127.0.0.1 is let through."""
+    attempts: list[tuple[str, int]] = []
+    real_create_connection = urllib3.util.connection.create_connection
+
+    def create_connection(address, *args, **kwargs):
+        attempts.append(address)
+        assert address[0] == "127.0.0.1", f"test tried to connect to {address}"
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    return attempts
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import urllib3.util.connection
 
 from claims.fetching import CheckedAddressAdapter, FetchError, fetch
 
@@ -31,21 +30,11 @@ CP1252_TEXT = (
 )
 ENDLESS_TOTAL = 50_000_000
 _real_getaddrinfo = socket.getaddrinfo
-_real_create_connection = urllib3.util.connection.create_connection
 
 
 @pytest.fixture(autouse=True)
-def connections(monkeypatch) -> list[tuple[str, int]]:
-    """Every connection urllib3 opens, as (host, port); only 127.0.0.1 is let through."""
-    attempts: list[tuple[str, int]] = []
-
-    def create_connection(address, *args, **kwargs):
-        attempts.append(address)
-        assert address[0] == "127.0.0.1", f"test tried to connect to {address}"
-        return _real_create_connection(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
-    return attempts
+def connections(urllib3_connections) -> list[tuple[str, int]]:
+    return urllib3_connections
 
 
 @pytest.fixture

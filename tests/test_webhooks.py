@@ -15,7 +15,6 @@ import threading
 import time
 
 import pytest
-import urllib3.util.connection
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
@@ -45,7 +44,6 @@ S = Claim.Status
 E = WebhookSubscription.Event
 D = WebhookDelivery.Status
 ALL_EVENTS = [E.PUBLISHED, E.CORRECTED, E.RETRACTED]
-_real_create_connection = urllib3.util.connection.create_connection
 _real_getaddrinfo = socket.getaddrinfo
 
 
@@ -53,17 +51,8 @@ _real_getaddrinfo = socket.getaddrinfo
 
 
 @pytest.fixture(autouse=True)
-def connections(monkeypatch) -> list[tuple[str, int]]:
-    """Every connection urllib3 opens, as (host, port); only 127.0.0.1 is let through."""
-    attempts: list[tuple[str, int]] = []
-
-    def create_connection(address, *args, **kwargs):
-        attempts.append(address)
-        assert address[0] == "127.0.0.1", f"test tried to connect to {address}"
-        return _real_create_connection(address, *args, **kwargs)
-
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
-    return attempts
+def connections(urllib3_connections) -> list[tuple[str, int]]:
+    return urllib3_connections
 
 
 @pytest.fixture(autouse=True)
