@@ -29,6 +29,7 @@ import re
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -121,6 +122,23 @@ class FetchResult:
     redirects: list[str]
 
 
+@contextmanager
+def _pinned_session(url: str, seconds: float):
+    """A session whose connections go only to checked addresses, under a total
+    deadline of ``seconds``; anything it raises on the way becomes a FetchError."""
+    deadline = _Deadline(seconds)
+    token = _active_deadline.set(deadline)
+    try:
+        with _session(deadline) as session, deadline:
+            yield session, deadline
+    except FetchError:
+        raise
+    except TRANSPORT_ERRORS as exc:
+        raise _fetch_error(url, exc, deadline) from exc
+    finally:
+        _active_deadline.reset(token)
+
+
 def fetch(url: str, *, accept: tuple[str, ...] = DEFAULT_ACCEPT, max_bytes: int | None = None) -> FetchResult:
     """Fetch `url` (http or https, public addresses only) and return its decoded text.
 
@@ -129,26 +147,17 @@ def fetch(url: str, *, accept: tuple[str, ...] = DEFAULT_ACCEPT, max_bytes: int 
     """
     url = _checked_url(url)
     limit = settings.FACTCHECK_FETCH_MAX_BYTES if max_bytes is None else max_bytes
-    deadline = _Deadline(settings.FACTCHECK_FETCH_TOTAL_TIMEOUT)
-    token = _active_deadline.set(deadline)
-    try:
-        with _session(deadline) as session, deadline:
-            response = session.get(
-                url,
-                headers={"Accept": ", ".join(accept)},
-                stream=True,
-                timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
-            )
-            try:
-                return _read_response(url, response, accept=accept, limit=limit, deadline=deadline)
-            finally:
-                response.close()
-    except FetchError:
-        raise
-    except TRANSPORT_ERRORS as exc:
-        raise _fetch_error(url, exc, deadline) from exc
-    finally:
-        _active_deadline.reset(token)
+    with _pinned_session(url, settings.FACTCHECK_FETCH_TOTAL_TIMEOUT) as (session, deadline):
+        response = session.get(
+            url,
+            headers={"Accept": ", ".join(accept)},
+            stream=True,
+            timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
+        )
+        try:
+            return _read_response(url, response, accept=accept, limit=limit, deadline=deadline)
+        finally:
+            response.close()
 
 
 @dataclass(frozen=True)
@@ -169,40 +178,32 @@ def post(
     caller decides what counts as success); FetchError for everything else.
     """
     url = _checked_url(url)
-    deadline = _Deadline(settings.FACTCHECK_FETCH_TOTAL_TIMEOUT if timeout is None else timeout)
-    token = _active_deadline.set(deadline)
-    try:
-        with _session(deadline) as session, deadline:
-            response = session.post(
-                url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                stream=True,
-                timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
-            )
+    seconds = settings.FACTCHECK_FETCH_TOTAL_TIMEOUT if timeout is None else timeout
+    with _pinned_session(url, seconds) as (session, deadline):
+        response = session.post(
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            stream=True,
+            timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
+        )
+        try:
+            excerpt = bytearray()
             try:
-                excerpt = bytearray()
-                try:
-                    for chunk in response.iter_content(chunk_size=1024):
-                        excerpt += chunk
-                        if len(excerpt) >= excerpt_bytes or deadline.expired:
-                            break
-                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-                    pass  # the status is the answer; a body cut short is still an excerpt
-                return PostResult(
-                    status=response.status_code,
-                    headers=dict(response.headers),
-                    body_excerpt=bytes(excerpt[:excerpt_bytes]),
-                )
-            finally:
-                response.close()
-    except FetchError:
-        raise
-    except TRANSPORT_ERRORS as exc:
-        raise _fetch_error(url, exc, deadline) from exc
-    finally:
-        _active_deadline.reset(token)
+                for chunk in response.iter_content(chunk_size=1024):
+                    excerpt += chunk
+                    if len(excerpt) >= excerpt_bytes or deadline.expired:
+                        break
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                pass  # the status is the answer; a body cut short is still an excerpt
+            return PostResult(
+                status=response.status_code,
+                headers=dict(response.headers),
+                body_excerpt=bytes(excerpt[:excerpt_bytes]),
+            )
+        finally:
+            response.close()
 
 
 def check_url(url: object) -> str:
