@@ -105,6 +105,8 @@ FAST_PATH_EDGES = [
     "?",
     "It costs $ 5, or \u00a35, or \u20ac 5 \u2014 about 5 dollars.",
     "In the '90s and the 1980s, in 2019 and 2030: all-time highs, the hottest, the greatest.",
+    "Not years: 1990S, x2019, 2019_a, 20199, 199, '90S; years: '80s, 2019's, 1999.5, (2001).",
+    "Prices in $5, £ 10 and €; a lone $ sign, US$ and 5$.",
     "We didn't, they won't, I can't: to no avail, in vain, it did not work and will not prevent it.",
     "I'm sure you're right; in my opinion I think so, but I'm not sure.",
     "He has been begging, she had been pleading, they called on us and declined to comment.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from claims.extraction import attribution, checkworthiness
 
@@ -12,7 +13,7 @@ SPACES = [" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2009", "\u3000", "\x1c", "\x
 
 
 def plain_normalise(text: str) -> str:
-    text = text.translate(checkworthiness._TYPOGRAPHIC)
+    text = text.translate(str.maketrans(dict(checkworthiness._TYPOGRAPHIC)))
     text = re.sub(r"\s*%", " percent", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -27,6 +28,63 @@ def test_normalise_equals_the_plain_substitutions_whatever_the_white_space():
 
     assert [checkworthiness.normalise(t) for t in texts] == [plain_normalise(t) for t in texts]
     assert checkworthiness.normalise("Unemployment  fell by 3.1 %.") == "Unemployment fell by 3.1 percent."
+
+
+# Texts the hashed n-grams must treat as the vectorizer does: case, non-ASCII
+# words (whose lower-case form can split differently), one-letter words,
+# repeated n-grams, texts without words.
+SCORING_EDGES = [
+    "",
+    "?",
+    "a",
+    "I am",
+    "Unemployment fell by 3.1 % last year, the lowest since 1969.",
+    "“Exports rose,” he said — twice, twice, twice as fast as in the ’90s.",
+    "\u0130stanbul caf\u00e9 r\u00e9sum\u00e9s \u212aELVIN \u017fome \u0131 ΟΔΟΣ ABC straße ﬁnal",
+    "the the the the the of the of the",
+    "x" * 300,
+    " ".join(["word"] * 300),
+]
+HASHING_VARIANTS = [
+    {},
+    {"alternate_sign": True},
+    {"binary": True},
+    {"norm": None},
+    {"lowercase": False},
+    {"ngram_range": [1, 1]},
+    {"ngram_range": [2, 2]},
+    # Not reproduced by the shortcut: they go through the vectorizer.
+    {"norm": "l1"},
+    {"ngram_range": [1, 3]},
+    {"token_pattern": r"(?u)\b\w+\b"},
+]
+
+
+@pytest.mark.parametrize("variant", HASHING_VARIANTS, ids=lambda v: ",".join(f"{k}={v[k]}" for k in v) or "shipped")
+def test_linear_scores_equal_the_sparse_product_bit_for_bit(variant):
+    model = checkworthiness.get_model()
+    hashing = {**model.hashing, **variant}
+    texts = [*SCORING_EDGES, *(f"{a} {b}" for a in SCORING_EDGES[3:7] for b in SCORING_EDGES[4:8])]
+    expected = checkworthiness.feature_matrix(texts, hashing) @ model.coef
+    assert np.array_equal(checkworthiness.linear_scores(texts, hashing, model.coef), expected)
+    # One at a time, and with a NUL in a text (the joined batch cannot be split again).
+    assert [checkworthiness.linear_scores([t], hashing, model.coef)[0] for t in texts] == list(expected)
+    with_nul = [*texts, "a \x00 b in 1999"]
+    assert np.array_equal(
+        checkworthiness.linear_scores(with_nul, hashing, model.coef),
+        checkworthiness.feature_matrix(with_nul, hashing) @ model.coef,
+    )
+
+
+def test_scores_of_every_training_sentence_equal_the_sparse_product_bit_for_bit(shared_data):
+    from claims.extraction.training import load_debates
+
+    debates = load_debates(shared_data / "checkworthiness" / "clef2019-task1-train")
+    texts = [s for debate in debates for s in debate.sentences]
+    model = checkworthiness.get_model()
+    expected = checkworthiness.feature_matrix(texts, model.hashing) @ model.coef
+    assert len(texts) > 15_000
+    assert np.array_equal(checkworthiness.linear_scores(texts, model.hashing, model.coef), expected)
 
 
 def test_digits_are_counted_as_the_plain_features_count_them_in_any_script():
