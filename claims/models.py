@@ -196,6 +196,7 @@ class Claim(models.Model):
         on_delete=models.PROTECT,
         related_name="claims",
         help_text="Empty for claims from speeches, posts or other fact-checkers.",
+        db_index=False,  # claim_unique_article_span starts with it
     )
     sentence = models.TextField("source sentence", blank=True)
     span_start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset in the article text.")
@@ -212,17 +213,25 @@ class Claim(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE, editable=False)
     status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    # Most claims have neither: their indexes (in Meta) leave out the empty ones.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_claims",
+        db_index=False,
     )
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", db_index=False
+    )
     language = models.CharField(max_length=16, blank=True)
     slug = models.SlugField(
         max_length=120,
         allow_unicode=True,
         null=True,
         blank=True,
-        unique=True,
+        db_index=False,  # unique where set: claim_unique_slug
         editable=False,
         help_text="Public address of the fact-check, set when it is first published and never changed.",
     )
@@ -258,13 +267,15 @@ class Claim(models.Model):
             # Re-running extraction on an article never creates a second claim
             # for the same span.
             models.UniqueConstraint(fields=["article", "span_start", "span_end"], name="claim_unique_article_span"),
+            models.UniqueConstraint(fields=["slug"], condition=Q(slug__isnull=False), name="claim_unique_slug"),
         ]
         indexes = [
             # Matches the triage queue's ordering exactly, so the first page
             # is read straight from the index however many candidates wait.
             models.Index(F("status"), *TRIAGE_ORDERING, name="claim_triage_queue"),
             models.Index(fields=["status", "-created_at"], name="claim_status_created"),
-            models.Index(fields=["assignee", "status"], name="claim_assignee_status"),
+            models.Index(fields=["assignee", "status"], condition=Q(assignee__isnull=False), name="claim_assignee_status"),
+            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="claim_duplicate_of"),
             models.Index(fields=["status", "status_changed_at"], name="claim_status_changed"),
         ]
         permissions = [
