@@ -226,7 +226,7 @@ class Claim(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", db_index=False
     )
     language = models.CharField(max_length=16, blank=True)
-    slug = models.SlugField(
+    slug = models.SlugField(  # noqa: DJ001 -- NULL until first published, so unpublished claims share no slug
         max_length=120,
         allow_unicode=True,
         null=True,
@@ -274,7 +274,9 @@ class Claim(models.Model):
             # is read straight from the index however many candidates wait.
             models.Index(F("status"), *TRIAGE_ORDERING, name="claim_triage_queue"),
             models.Index(fields=["status", "-created_at"], name="claim_status_created"),
-            models.Index(fields=["assignee", "status"], condition=Q(assignee__isnull=False), name="claim_assignee_status"),
+            models.Index(
+                fields=["assignee", "status"], condition=Q(assignee__isnull=False), name="claim_assignee_status"
+            ),
             models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="claim_duplicate_of"),
             models.Index(fields=["status", "status_changed_at"], name="claim_status_changed"),
         ]

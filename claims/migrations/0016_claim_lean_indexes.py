@@ -6,47 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0015_verdict_public_order'),
+        ("claims", "0015_verdict_public_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='claim',
-            name='claim_assignee_status',
+            model_name="claim",
+            name="claim_assignee_status",
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='article',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='Empty for claims from speeches, posts or other fact-checkers.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='claims.article'),
+            model_name="claim",
+            name="article",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="Empty for claims from speeches, posts or other fact-checkers.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="claims.article",
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='assignee',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_claims', to=settings.AUTH_USER_MODEL),
+            model_name="claim",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned_claims",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='claims.claim'),
+            model_name="claim",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="duplicates",
+                to="claims.claim",
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='slug',
-            field=models.SlugField(allow_unicode=True, blank=True, db_index=False, editable=False, help_text='Public address of the fact-check, set when it is first published and never changed.', max_length=120, null=True),
+            model_name="claim",
+            name="slug",
+            field=models.SlugField(
+                allow_unicode=True,
+                blank=True,
+                db_index=False,
+                editable=False,
+                help_text="Public address of the fact-check, set when it is first published and never changed.",
+                max_length=120,
+                null=True,
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee', 'status'], name='claim_assignee_status'),
+            model_name="claim",
+            index=models.Index(
+                condition=models.Q(("assignee__isnull", False)),
+                fields=["assignee", "status"],
+                name="claim_assignee_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(condition=models.Q(('duplicate_of__isnull', False)), fields=['duplicate_of'], name='claim_duplicate_of'),
+            model_name="claim",
+            index=models.Index(
+                condition=models.Q(("duplicate_of__isnull", False)), fields=["duplicate_of"], name="claim_duplicate_of"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('slug__isnull', False)), fields=('slug',), name='claim_unique_slug'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("slug__isnull", False)), fields=("slug",), name="claim_unique_slug"
+            ),
         ),
     ]
