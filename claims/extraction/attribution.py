@@ -220,6 +220,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _HAS_WORD = re.compile(r"\w")
+_DOT_SPACE = re.compile(r"\.\s")
 
 # token categories
 _PUNCT, _QUOTE, _ARTICLE, _QUANT, _PRON, _PARTICLE, _OF, _PREP, _STOP = range(9)
@@ -279,6 +280,7 @@ def _strip_prefix(low: str) -> str:
     return low
 
 
+@_per_token
 def _possessive(tok: str) -> bool:
     return tok.endswith(("’s", "'s")) and len(tok) > 2
 
@@ -343,6 +345,11 @@ def _name_token(tok: str) -> bool:
     )
 
 
+@_per_token
+def _last_word(name: str) -> str:
+    return name.split()[-1]
+
+
 def _capitalised(tok: str) -> bool:
     return tok[0].isupper() or _category(tok) == _CAP
 
@@ -351,7 +358,7 @@ def _text(tokens: Sequence[str]) -> str:
     return " ".join(tokens)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """A sentence with every quoted span folded into one Q token."""
 
@@ -370,8 +377,12 @@ class _Frame:
 def _frame(sentence: str, open_at_start: bool) -> _Frame:
     in_quote = open_at_start
     tokens: list[str] = []
+    lower: list[str] = []
+    cats: list[int] = []
     has_quote = False
-    for piece in _QUOTE_CHARS.split(sentence):
+    # Of the quotation marks only '"' is ASCII, and most sentences have none.
+    pieces = _QUOTE_CHARS.split(sentence) if '"' in sentence or not sentence.isascii() else [sentence]
+    for piece in pieces:
         if not piece:
             continue
         if piece in _OPENERS:
@@ -385,22 +396,45 @@ def _frame(sentence: str, open_at_start: bool) -> _Frame:
                 has_quote = True
                 if not tokens or tokens[-1] != Q:
                     tokens.append(Q)
+                    lower.append(Q.lower())
+                    cats.append(_QUOTE)
         else:
-            tokens.extend(_TOKEN.findall(piece))
-    return _Frame(
-        tokens=tokens,
-        lower=list(map(str.lower, tokens)),
-        cats=list(map(_category, tokens)),
-        has_quote=has_quote,
-        started_open=open_at_start,
-        open_at_end=in_quote,
-    )
+            stretches = piece.split()
+            if _DOT_SPACE.search(piece):
+                # a stretch ending in a dot takes along what _TOKEN's look-aheads read after it
+                last = len(stretches) - 1
+                for k, stretch in enumerate(stretches):
+                    if stretch[-1] == ".":
+                        if k < last:
+                            stretches[k] = stretch + " " + stretches[k + 1][0]
+                        elif piece[-1].isspace():
+                            stretches[k] = stretch + " "
+            for stretch_tokens, stretch_lower, stretch_cats in map(_stretch, stretches):
+                tokens += stretch_tokens
+                lower += stretch_lower
+                cats += stretch_cats
+    return _Frame(tokens, lower, cats, has_quote, open_at_start, in_quote)
+
+
+@_per_token
+def _stretch(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """Tokens, their lower-case forms and categories in a stretch of text between
+    white space (no token spans white space, so a sentence's tokens are its
+    stretches', and articles repeat stretches). After a dot that white space
+    follows, `text` goes on as far as the tokenizer's look-aheads read: a space and
+    the next stretch's first character, or a space alone."""
+    tokens = _TOKEN.findall(text)
+    if text[-2:-1] == " ":
+        tokens.pop()  # the next stretch's first character, one token of its own
+    return tuple(tokens), tuple(map(str.lower, tokens)), tuple(map(_category, tokens))
 
 
 # --- noun phrases -------------------------------------------------------------------
 
 
-@dataclass
+# One is built for nearly every word that can start a name: slots, and positional
+# arguments where they are built most, make that cheaper.
+@dataclass(slots=True)
 class _Phrase:
     tokens: list[str]  # without article or quantifier
     start: int  # first token index, article included
@@ -408,13 +442,15 @@ class _Phrase:
     article: str = ""
     pronoun: str = ""
     appositive: str = ""
-    pp: list[str] = field(default_factory=list)  # "in Kyiv", "for the ministry"
+    pp: Sequence[str] = ()  # "in Kyiv", "for the ministry"
     pp_phrase: _Phrase | None = None
 
     @property
     def head_tokens(self) -> list[str]:
-        low = [t.lower() for t in self.tokens]
-        return self.tokens[: low.index("of")] if "of" in low else self.tokens
+        for k, tok in enumerate(self.tokens):
+            if tok.lower() == "of":
+                return self.tokens[:k]
+        return self.tokens
 
     @property
     def head(self) -> str:
@@ -457,7 +493,7 @@ def _phrase_back(fr: _Frame, end: int, depth: int = 0) -> _Phrase | None:
     if before >= 0 and cats[before] in (_ARTICLE, _QUANT):
         article = fr.lower[before]
         before -= 1
-    phrase = _Phrase(tokens=run, start=before + 1, end=end + 1, article=article)
+    phrase = _Phrase(run, before + 1, end + 1, article)
     if before >= 1 and cats[before] == _PREP and depth < 2:
         head = _phrase_back(fr, before - 1, depth + 1)
         if head is None or head.pronoun:
@@ -507,9 +543,8 @@ def _phrase_fwd(fr: _Frame, start: int, depth: int = 0) -> _Phrase | None:
         if inner is not None and not inner.pronoun:
             run = [*run, "of", *inner_article, *inner.tokens]
             i = inner.end
-    phrase = _Phrase(tokens=run, start=start, end=i, article=article)
-    head_cat = _category(phrase.head)
-    if i + 1 < n and cats[i] == _PREP and depth < 2 and (head_cat in (_TITLE, _GROUP, _DOC) or _is_title(phrase.head)):
+    phrase = _Phrase(run, start, i, article)
+    if i + 1 < n and cats[i] == _PREP and depth < 2 and _takes_pp(phrase.head):
         inner = _phrase_fwd(fr, i + 1, depth + 1)
         if inner is not None and not inner.pronoun:
             phrase.pp = [tokens[i], *([inner.article] if inner.article else []), *inner.tokens]
@@ -525,6 +560,11 @@ def _phrase_fwd(fr: _Frame, start: int, depth: int = 0) -> _Phrase | None:
             phrase = _with_appositive(phrase, fr, i + 1, j)
             phrase.end = j + 1 if j < n and tokens[j] == "," else j
     return phrase
+
+
+def _takes_pp(head: str) -> bool:
+    """ "officials in Kyiv", "a report by Amnesty": heads that keep a prepositional phrase."""
+    return _category(head) in (_TITLE, _GROUP, _DOC) or _is_title(head)
 
 
 def _is_role(phrase: _Phrase) -> bool:
@@ -610,7 +650,7 @@ class _Memory:
 
     def by_surname(self, word: str) -> _Entity | None:
         for entity in reversed(self.entities):
-            if entity.kind == PERSON and (entity.name == word or entity.name.split()[-1] == word):
+            if entity.kind == PERSON and (entity.name == word or _last_word(entity.name) == word):
                 return entity
         return None
 
@@ -725,7 +765,27 @@ def _resolve(ph: _Phrase, memory: _Memory) -> Speaker | None:
 
 def _person_or_org(ph: _Phrase, memory: _Memory) -> Speaker | None:
     """A phrase that names someone: "Secretary-General Jens Stoltenberg", "NATO", "Peskov"."""
-    tokens = ph.head_tokens if ph.pp else ph.tokens
+    named = _naming(tuple(ph.head_tokens if ph.pp else ph.tokens), bool(ph.article), ph.appositive)
+    if named is None:
+        return None
+    kind, name, description, words = named
+    if kind == ORGANIZATION:
+        return memory.remember(name, ORGANIZATION).speaker()
+    entity = memory.get(name, PERSON) if words > 1 else memory.by_surname(name)
+    if entity is None:
+        if words == 1 and _bare(name) in NATIONALITIES:
+            return None
+        entity = memory.remember(name, PERSON, description)
+    elif description and description not in entity.descriptions:
+        entity.descriptions.append(description)
+    return entity.speaker(description or None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _naming(tokens: tuple[str, ...], article: bool, appositive: str) -> tuple[str, str, str, int] | None:
+    """Whom the words of a phrase name for _person_or_org: (ORGANIZATION, name, "",
+    words) or (PERSON, name, description, words in the name), or None. Depends on
+    the words alone, so worked out once per phrase."""
     if not tokens or not _capitalised(tokens[-1]):
         return None
     prefix, name = _split_title(tokens)
@@ -735,21 +795,13 @@ def _person_or_org(ph: _Phrase, memory: _Memory) -> Speaker | None:
         if _org_like(tokens) and all(
             t[0].isupper() or t.lower() in ("of", "the", "for", "and") or _category(t) in (_ORG, _MOD) for t in tokens
         ):
-            return memory.remember(_text(tokens), ORGANIZATION).speaker()
-        if not name and len(tokens) >= 2 and not ph.article and all(_name_token(t) for t in tokens[:-1]):
-            prefix, name = [], tokens  # "Martin Luther King": a name that ends like a title
+            return ORGANIZATION, _text(tokens), "", len(tokens)
+        if not name and len(tokens) >= 2 and not article and all(_name_token(t) for t in tokens[:-1]):
+            prefix, name = (), tokens  # "Martin Luther King": a name that ends like a title
         if not name or (prefix and not all(_is_modifier(t) for t in prefix)):
             return None
-    name_text = _text(name)
-    description = ph.appositive or (_text(titles) if titled else "")
-    entity = memory.get(name_text, PERSON) if len(name) > 1 else memory.by_surname(name_text)
-    if entity is None:
-        if len(name) == 1 and _bare(name[0]) in NATIONALITIES:
-            return None
-        entity = memory.remember(name_text, PERSON, description)
-    elif description and description not in entity.descriptions:
-        entity.descriptions.append(description)
-    return entity.speaker(description or None)
+    description = appositive or (_text(titles) if titled else "")
+    return PERSON, _text(name), description, len(name)
 
 
 # --- finding the attribution in one sentence --------------------------------------
@@ -875,9 +927,9 @@ def _remember_mentions(fr: _Frame, memory: _Memory, start: int = 0, stop: int | 
     cats, tokens = fr.cats, fr.tokens
     stop = len(tokens) if stop is None else stop
     i = start
-    for j in [j for j in range(start, stop) if cats[j] in _NAMING]:
-        if j < i:
-            continue  # inside the phrase just read
+    for j, cat in enumerate(cats[start:stop], start):
+        if cat not in _NAMING or j < i:
+            continue  # no name starts here, or inside the phrase just read
         i = j
         phrase = _phrase_fwd(fr, i)
         if phrase is None:
@@ -949,15 +1001,15 @@ def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
             speaker = result[-1]
         result.append(speaker)
 
-    group_start = 0
-    for index in range(1, len(frames) + 1):
-        if index < len(frames) and frames[index].started_open:
+    # A quotation still without a speaker takes the first one named in the group of
+    # sentences it runs over (each continuing one left open before it).
+    for k, fr in enumerate(frames):
+        if result[k] is not None or not fr.has_quote:
             continue
-        group = range(group_start, index)
-        named = next((own[k] for k in group if own[k] is not None), None)
-        if named is not None:
-            for k in group:
-                if result[k] is None and frames[k].has_quote:
-                    result[k] = named
-        group_start = index
+        first, end = k, k + 1
+        while first > 0 and frames[first].started_open:
+            first -= 1
+        while end < len(frames) and frames[end].started_open:
+            end += 1
+        result[k] = next((speaker for speaker in own[first:end] if speaker is not None), None)
     return result
