@@ -44,7 +44,7 @@ from pathlib import Path
 from bench.common import bench_database, server_version, throwaway_database
 
 ARTICLES = 200
-ROUNDS = 3
+ROUNDS = 5
 WARMUP = 10
 QUERY_SAMPLE = 5
 TARGET_RATIO = 0.5
