@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+import random
 import re
-import time
 
 import pytest
 
@@ -181,6 +181,7 @@ def test_single_sentence_speaker(sentence, expected):
         "Russia’s claims are contradictory.",
         # a place after "in"/"at" and a bare report are not speakers
         "Everyone at the meeting in Sofia said little.",
+        "The hearing in Ministry of Defence says so.",  # a place named "X of Y" too
         "The report said 40 drones were shot down.",
         # pronouns with nobody to point at, and an empty sentence
         "“The war is lost,” he added.",
@@ -300,19 +301,39 @@ def test_possessor_is_not_taken_for_the_spokesman():
     assert result[1] == person("Dmitry Peskov", "Putin’s spokesman")
 
 
-def test_attribution_is_deterministic_and_fast():
+def test_attribution_is_deterministic():
     sentences = [
         "“We will not back down,” said Dmitry Peskov.",
         "The Kremlin says Stoltenberg’s remarks are contradictory.",
         "Kiev has been begging its Western backers for weapons.",
         "“Self-defense includes the right to attack,” the NATO chief said.",
     ] * 1000
-    started = time.perf_counter()
     first = attribute(sentences)
-    elapsed = time.perf_counter() - started
     assert attribute(sentences) == first
-    assert elapsed < 4  # about 0.3 s on a laptop; generous for busy CI machines
+    assert attribute(sentences[:4]) == first[:4]  # memoised helpers carry nothing between articles
 
 
 def test_empty_article():
     assert attribute([]) == []
+
+
+# Words from every category attribution reads (articles, prepositions, titles,
+# names, organisations, pronouns, speech verbs, quotation marks), in any order.
+FUZZ_WORDS = (
+    "The the a an of in at by from for to Ministry Defence Minister minister spokesman said says told "
+    "according to he she it they Zelensky Peskov Jens Stoltenberg NATO officials report statement "
+    "Russia’s U.S. Mr. Dr. , . : “ ” \" ' added adding who, who's the Pentagon Kremlin Secretary-General "
+    "foreign chief of in Kyiv Sofia several many some two"
+).split()
+
+
+def test_any_word_sequence_is_read_without_error():
+    # Extraction attributes every sentence of an article, so no sentence may crash
+    # it. Before "in Ministry of Defence" was read as a place, these sentences hit
+    # an IndexError within the first 4,000 (as "The hearing in Ministry of Defence
+    # says so." did).
+    rng = random.Random(1)  # noqa: S311 -- reproducible test sentences, not secrets
+    for _ in range(20000):
+        sentences = [" ".join(rng.choices(FUZZ_WORDS, k=rng.randint(1, 14))) for _ in range(rng.randint(1, 4))]
+        result = attribute(sentences)
+        assert len(result) == len(sentences), sentences

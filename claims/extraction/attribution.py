@@ -486,6 +486,9 @@ def _phrase_back(fr: _Frame, end: int, depth: int = 0) -> _Phrase | None:
         before -= 1
     if before >= 1 and cats[before] == _OF and cats[before - 1] in _RUN and depth < 2:
         outer = _phrase_back(fr, before - 1, depth + 1)
+        if outer is not None and not outer.tokens:
+            # "… in Ministry of Defence said": still a place after a preposition.
+            return _Phrase(tokens=[], start=outer.start, end=end + 1)
         if outer is not None and not outer.pronoun and not outer.pp:
             return _Phrase(tokens=[*outer.tokens, "of", *run], start=outer.start, end=end + 1, article=outer.article)
     if run[0].lower() in ARTICLES:
