@@ -113,6 +113,8 @@ FAST_PATH_EDGES = [
     "The study found that, according to evidence, it led to and resulted in more than half.",
     "\u212aELVIN and \u017fome \u0130stanbul \u0131 caf\u00e9 r\u00e9sum\u00e9s NATO EU Mr Smith, Jones.",
     "PERCENT Per Cent per cent percentage Per cent.",
+    "Not acronyms: U.S., ABC123, AB_CD, NATOs, aNATO, A, 2UK; in another: NATO.",
+    "UK's X-RAY",
     "Going to, gonna, want to, need to, no one, nobody, More Than.",
     "Text with a \x00 NUL and 1999 in it.",
     "x" * 300,

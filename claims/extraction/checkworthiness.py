@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import compress, islice
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -332,7 +332,11 @@ _SHAPES = (
     (1 << (_HIT_SHIFT + _CUE_INDEX["past_tense"]), re.compile(r"\w{3,}ed", re.I)),
     (1 << (_HIT_SHIFT + _CUE_INDEX["year"]), re.compile(r"(19|20)\d\d|(19|20)\d0s")),
     (1 << (_TRIGGER_SHIFT + _CUE_INDEX["year"]), re.compile(r"\d0s")),  # "'90s"
+    # \b[A-Z]{2,}\b matches exactly the words that are two capitals or more and nothing else.
+    (_ACRONYM_BIT := 1 << (_TRIGGER_SHIFT - 1), re.compile(r"[A-Z]{2,}")),
 )
+if len(_CUES) >= _TRIGGER_SHIFT - 1:
+    raise ImportError("checkworthiness: a cue's bit would be the acronym's; move the trigger bits up")
 _COLUMN = {name: i for i, name in enumerate(name for name, _ in DENSE_FEATURES)}
 _CUE_COLUMNS = [_COLUMN[cue.name] for cue in _CUES]
 _SYMBOL_CUES = [
@@ -421,7 +425,7 @@ def dense_features(texts: Sequence[str]) -> np.ndarray:
     rows[:, _COLUMN["digits"]] = np.minimum(digits, 10) / 10
     names = np.bincount(_positions_to_rows(_NAME, joined, starts), minlength=count)
     rows[:, _COLUMN["names"]] = np.minimum(names, 5) / 5
-    rows[_positions_to_rows(_ACRONYM, joined, starts), _COLUMN["acronym"]] = 1.0
+    rows[:, _COLUMN["acronym"]] = any_bits & _ACRONYM_BIT != 0
 
     shifts = np.arange(len(_CUES))
     hits = (any_bits[:, None] >> (_HIT_SHIFT + shifts)) & 1 == 1
@@ -522,6 +526,7 @@ class _WordHasher(dict):
             or not 1 <= self.ngram_range[0] <= self.ngram_range[1] <= 2
         )
         self[_SEP] = self.separator = self.n_features  # no bucket has this number
+        self.pairs = _Bigrams(self)
 
     def __missing__(self, gram: str) -> int:
         h = murmurhash3_32(gram, seed=0)
@@ -554,8 +559,13 @@ class _WordHasher(dict):
             rows.append(token_row[~separator])
         if high == 2 and len(tokens) > 1:
             pair = ~separator[:-1] & ~separator[1:]
-            bigrams = compress(map("{} {}".format, tokens, islice(tokens, 1, None)), pair.tolist())
-            codes.append(np.fromiter(map(self.__getitem__, bigrams), dtype=np.int64, count=int(pair.sum())))
+            # Every neighbouring pair's code, then those within a text ("a b"
+            # across a separator is looked up and dropped: cheaper than skipping it).
+            followers = map(self.pairs.__getitem__, islice(tokens, len(tokens) - 1))
+            pair_code = np.fromiter(
+                map(dict.__getitem__, followers, islice(tokens, 1, None)), dtype=np.int64, count=len(tokens) - 1
+            )
+            codes.append(pair_code[pair])
             rows.append(token_row[:-1][pair])
         code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -576,6 +586,34 @@ class _WordHasher(dict):
             scale = norms[entry_row]
             values = np.divide(values, scale, out=values, where=scale != 0.0)
         return _sums(entry_row, values * weights[entry_bucket], count)
+
+
+class _Bigrams(dict):
+    """first word -> {second word -> the code of "first second" in the hasher}:
+    two look-ups of words already in hand, where a memo keyed by the bigram would
+    build and hash a new string for each."""
+
+    def __init__(self, hasher: _WordHasher):
+        super().__init__()
+        self.hasher = hasher
+
+    def __missing__(self, first: str) -> _Followers:
+        if len(self) > 100_000:
+            self.clear()
+        followers = self[first] = _Followers(self.hasher, first + " ")
+        return followers
+
+
+class _Followers(dict):
+    __slots__ = ("hasher", "prefix")
+
+    def __init__(self, hasher: _WordHasher, prefix: str):
+        super().__init__()
+        self.hasher, self.prefix = hasher, prefix
+
+    def __missing__(self, second: str) -> int:
+        code = self[second] = self.hasher[self.prefix + second]
+        return code
 
 
 def _sums(index: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
