@@ -505,15 +505,12 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, ids: b
         def values(row):
             return tuple(f.get_db_prep_save(row[f.attname], connection) for f in given_fields)
 
+    columns = [*given_fields, *default_fields]
+    prepared = (values(row) + defaults for row in rows)
     if keys:
-        _copy(
-            connection,
-            model,
-            [opts.auto_field, *given_fields, *default_fields],
-            ((pk, *values(row), *defaults) for pk, row in zip(keys, rows, strict=True)),
-        )
-    else:
-        _copy(connection, model, [*given_fields, *default_fields], (values(row) + defaults for row in rows))
+        columns = [opts.auto_field, *columns]
+        prepared = ((pk, *row) for pk, row in zip(keys, prepared, strict=True))
+    _copy(connection, model, columns, prepared)
     return keys
 
 
