@@ -22,7 +22,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from . import ingestion, snapshots, webhooks, workflow
+from . import editing, ingestion, snapshots, webhooks, workflow
 from .forms import TransitionForm
 from .matching import triage as matching
 from .models import (
@@ -64,6 +64,25 @@ class ReadOnlyInlineMixin:
         return False
 
 
+class RefusalsAsMessagesMixin:
+    """A change the editing services refuse (the claim moved on meanwhile, or the
+    user may not change it) is shown as a message on the page, nothing saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, f"Nothing was saved: {exc.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, f"Nothing was deleted: {exc.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class LanguageFilter(admin.SimpleListFilter):
     """The desk's languages from settings: listing the distinct languages in
     the table would scan every claim on every page load."""
@@ -100,13 +119,12 @@ class OutletAdmin(HttpsURLsMixin, admin.ModelAdmin):
         return obj._article_count
 
 
-class ClaimInline(HttpsURLsMixin, admin.TabularInline):
+class ClaimInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.TabularInline):
+    """The article's claims; each is changed on its own page, through the same rules as everywhere."""
+
     model = Claim
     fields = ["text", "claimant", "checkworthiness", "status", "priority", "span_start", "span_end"]
-    readonly_fields = ["status"]
-    autocomplete_fields = ["claimant"]
-    extra = 0
-    show_change_link = True
+    readonly_fields = fields
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -249,7 +267,7 @@ def highlight_claims(text: str, claims) -> str:
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class ClaimantAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "description", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
@@ -257,27 +275,32 @@ class ClaimantAdmin(HttpsURLsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claim_count=Count("claims"))
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # A rename is recorded on every claim of theirs (published fact-checks keep the published name).
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        editing.change_claimant(obj.pk, by=request.user, changes=changes)
+
     @admin.display(description="claims", ordering="_claim_count")
     def claim_count(self, obj):
         return obj._claim_count
 
 
-def claim_is_editable(claim: Claim | None) -> bool:
-    return claim is None or claim.status in workflow.EDITABLE_STATUSES
+class EditableRecordInlineMixin:
+    """Rows of a claim's record (sources, draft): changeable only by who may change the claim, while it may change."""
 
-
-class LockedWhenInReviewMixin:
     def has_add_permission(self, request, obj=None):
-        return claim_is_editable(obj) and super().has_add_permission(request, obj)
+        return editing.may_edit(obj, request.user) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return claim_is_editable(obj) and super().has_change_permission(request, obj)
+        return editing.may_edit(obj, request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return claim_is_editable(obj) and super().has_delete_permission(request, obj)
+        return editing.may_edit(obj, request.user) and super().has_delete_permission(request, obj)
 
 
-class EvidenceInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedInline):
+class EvidenceInline(EditableRecordInlineMixin, HttpsURLsMixin, admin.StackedInline):
     model = Evidence
     fields = [("url", "stance", "source_type"), ("title", "publisher"), "excerpt", ("link", "snapshot")]
     readonly_fields = ["snapshot", "link"]
@@ -292,17 +315,31 @@ class EvidenceInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedInlin
         return link_badge(obj)
 
 
-class DraftVerdictInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedInline):
+class DraftVerdictInline(EditableRecordInlineMixin, HttpsURLsMixin, admin.StackedInline):
     """The one verdict draft a claim may have; published revisions are below, read-only."""
 
     model = Verdict
     verbose_name = "verdict draft"
     verbose_name_plural = "verdict draft"
-    fields = ["rating", "headline", "summary", "explanation", "correction_note", "revision", "author", "publish_at"]
-    readonly_fields = ["revision", "author", "publish_at"]
+    fields = [
+        "rating",
+        "headline",
+        "summary",
+        "explanation",
+        "correction_note",
+        "revision",
+        "author",
+        "contributor_names",
+        "publish_at",
+    ]
+    readonly_fields = ["revision", "author", "contributor_names", "publish_at"]
     extra = 0
     max_num = 1
     can_delete = False
+
+    @admin.display(description="contributors (none of them may approve it)")
+    def contributor_names(self, obj):
+        return contributor_names(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Verdict.Status.DRAFT).select_related("author")
@@ -313,33 +350,49 @@ class DraftVerdictInline(LockedWhenInReviewMixin, HttpsURLsMixin, admin.StackedI
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def contributor_names(verdict: Verdict | None) -> str:
+    if verdict is None or verdict.pk is None:
+        return "–"
+    names = sorted(user.get_username() for user in verdict.contributors.all())
+    return ", ".join(names) or "nobody yet"
+
+
 class VerdictHistoryInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.StackedInline):
     model = Verdict
     verbose_name = "verdict revision"
     verbose_name_plural = "published verdict revisions"
     fields = [
         ("revision", "status", "rating"),
+        "claim_text",
+        "claimant_name",
         "headline",
         "summary",
         "explanation",
         "correction_note",
-        ("author", "approver", "published_at"),
+        ("author", "contributor_names", "approver", "published_at"),
         ("retraction_reason", "retracted_at"),
     ]
     readonly_fields = [
         "revision",
         "status",
         "rating",
+        "claim_text",
+        "claimant_name",
         "headline",
         "summary",
         "explanation",
         "correction_note",
         "author",
+        "contributor_names",
         "approver",
         "published_at",
         "retraction_reason",
         "retracted_at",
     ]
+
+    @admin.display(description="contributors")
+    def contributor_names(self, obj):
+        return contributor_names(obj)
 
     def get_queryset(self, request):
         return (
@@ -347,6 +400,7 @@ class VerdictHistoryInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.StackedInl
             .get_queryset(request)
             .exclude(status=Verdict.Status.DRAFT)
             .select_related("rating__scale", "author", "approver")
+            .prefetch_related("contributors")
         )
 
 
@@ -526,7 +580,7 @@ QUEUE_ORDERING = {
 
 
 @admin.register(Claim)
-class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class ClaimAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "possibly_checked",
@@ -612,33 +666,92 @@ class ClaimAdmin(HttpsURLsMixin, admin.ModelAdmin):
         # The article column shows the title; its full text can be large.
         return matching.with_best_match(super().get_queryset(request).defer("article__text"))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+        # During a correction the form edits the claim as the correction will publish it.
+        working = editing.working_claim(obj)
+
+        class WorkingClaimForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                for name, value in working.items():
+                    if name in self.fields:
+                        self.initial[name] = value.pk if isinstance(value, Claimant) else value
+
+        return WorkingClaimForm
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change or "text" in form.changed_data:
+        if not change:
+            super().save_model(request, obj, form, change)
             # In the admin's transaction: the match is computed once the claim is committed.
             matching.queue_matching([obj.pk])
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in editing.CLAIM_FIELDS}
+        if changes:
+            editing.update_claim(obj.pk, by=request.user, changes=changes)
 
     def get_ordering(self, request):
         return QUEUE_ORDERING.get(request.GET.get(QueueFilter.parameter_name), super().get_ordering(request))
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not claim_is_editable(obj):
+        if obj is not None and not editing.may_edit(obj, request.user):
             return [f.name for f in Claim._meta.fields if f.name != "id"] + ["time_in_status"]
+        if obj is not None and editing.in_correction(obj):
+            # Where it appeared is part of the published record's appearances.
+            return [*self.readonly_fields, *editing.SOURCE_FIELDS]
         return self.readonly_fields
 
     def save_formset(self, request, form, formset, change):
+        claim = form.instance
+        if formset.model is Evidence:
+            return self._save_evidence(request, formset)
+        if formset.model is Verdict:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for inline_form in formset.forms:
+                if inline_form.has_changed():
+                    names = editing.DRAFT_FIELDS if inline_form.instance.pk is None else inline_form.changed_data
+                    changes = {n: inline_form.cleaned_data[n] for n in names if n in editing.DRAFT_FIELDS}
+                    draft, created = editing.save_draft(claim.pk, by=request.user, changes=changes)
+                    if created:
+                        formset.new_objects.append(draft)
+                    else:
+                        formset.changed_objects.append((draft, list(changes)))
+            return None
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, Evidence) and instance.added_by_id is None:
-                instance.added_by = request.user
-            if isinstance(instance, Verdict) and instance.pk is None:
-                instance.author = request.user
             if isinstance(instance, ClaimantContact) and instance.recorded_by_id is None:
                 instance.recorded_by = request.user
             instance.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+        return None
+
+    def _save_evidence(self, request, formset) -> None:
+        """Each source added, changed or removed on the claim's page goes through the editing service."""
+        claim = formset.instance
+        # What the admin's change message and history read from a formset it saved.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            evidence = inline_form.instance
+            if inline_form in formset.deleted_forms:
+                if evidence.pk is not None:
+                    editing.remove_evidence(evidence.pk, by=request.user)
+                    formset.deleted_objects.append(evidence)
+            elif evidence.pk is None:
+                if inline_form.has_changed():
+                    fields = {
+                        n: inline_form.cleaned_data[n] for n in editing.EVIDENCE_FIELDS if n in inline_form.cleaned_data
+                    }
+                    formset.new_objects.append(editing.attach_evidence(claim.pk, by=request.user, **fields))
+            elif inline_form.has_changed():
+                changes = {
+                    n: inline_form.cleaned_data[n] for n in inline_form.changed_data if n in editing.EVIDENCE_FIELDS
+                }
+                saved = editing.update_evidence(evidence.pk, by=request.user, changes=changes)
+                formset.changed_objects.append((saved, list(changes)))
 
     # --- Transition buttons on the change page --------------------------------
 
@@ -852,7 +965,7 @@ def link_badge(evidence: Evidence) -> str:
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class EvidenceAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "claim",
@@ -930,15 +1043,44 @@ class EvidenceAdmin(HttpsURLsMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("claim", "added_by")
 
     def has_change_permission(self, request, obj=None):
-        return (obj is None or claim_is_editable(obj.claim)) and super().has_change_permission(request, obj)
+        return (obj is None or editing.may_edit(obj.claim, request.user)) and super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return (obj is None or claim_is_editable(obj.claim)) and super().has_delete_permission(request, obj)
+        return (obj is None or editing.may_edit(obj.claim, request.user)) and super().has_delete_permission(
+            request, obj
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A source stays with the claim it was attached to.
+        return [*self.readonly_fields, "claim"] if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "claim":
+            # Only claims this user may add sources to now.
+            claims = Claim.objects.filter(status__in=workflow.EDITABLE_STATUSES)
+            if not editing.is_editor(request.user):
+                claims = claims.filter(assignee=request.user)
+            kwargs["queryset"] = claims
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.added_by_id is None:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            changes = {n: form.cleaned_data[n] for n in form.changed_data if n in editing.EVIDENCE_FIELDS}
+            editing.update_evidence(obj.pk, by=request.user, changes=changes)
+            return
+        fields = {n: form.cleaned_data[n] for n in editing.EVIDENCE_FIELDS if n in form.cleaned_data}
+        evidence = editing.attach_evidence(obj.claim_id, by=request.user, **fields)
+        obj.pk = evidence.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        editing.remove_evidence(obj.pk, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            editing.remove_evidence(pk, by=request.user)
 
 
 class RatingInline(HttpsURLsMixin, admin.TabularInline):
@@ -978,7 +1120,7 @@ class RatingAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class VerdictAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["headline", "claim", "rating", "status", "revision", "author", "approver", "published_at"]
     # Filter on the label, not the Rating row: listing ratings by their
     # __str__ would cost one scale query per rating.
@@ -988,17 +1130,28 @@ class VerdictAdmin(HttpsURLsMixin, admin.ModelAdmin):
     autocomplete_fields = ["claim"]
     readonly_fields = ["status", "author", "approver", "published_at", "created_at", "updated_at"]
 
+    def has_add_permission(self, request):
+        # A claim's one draft is started on the claim's page (or the API), by the editing service.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and (obj.status != Verdict.Status.DRAFT or not claim_is_editable(obj.claim)):
+        if obj is not None and (obj.status != Verdict.Status.DRAFT or not editing.may_edit(obj.claim, request.user)):
             # A published revision is part of the public record: corrections
             # are new revisions, never edits.
-            return [f.name for f in Verdict._meta.fields]
-        return self.readonly_fields
+            return [f.name for f in Verdict._meta.fields] + ["contributors"]
+        # The claim held on a correction's draft is edited on the claim's page.
+        return [f.name for f in Verdict._meta.fields if f.name not in editing.DRAFT_FIELDS] + ["contributors"]
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        changes = {n: form.cleaned_data[n] for n in form.changed_data if n in editing.DRAFT_FIELDS}
+        if changes:
+            editing.save_draft(obj.claim_id, by=request.user, changes=changes)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # contributors are written by the editing service, not by the form
 
 
 @admin.register(ReviewEvent)

@@ -21,13 +21,14 @@ def _organization() -> dict:
     return {"@type": "Organization", "name": settings.FACTCHECK_ORGANIZATION_NAME, "url": settings.SITE_URL + "/"}
 
 
-def _claimant(claimant: Claimant | None) -> dict | None:
-    if claimant is None:
+def _claimant(verdict: Verdict) -> dict | None:
+    """The claimant as the revision was published with."""
+    if not verdict.claimant_name:
         return None
-    kind = "Person" if claimant.kind == Claimant.Kind.PERSON else "Organization"
-    node = {"@type": kind, "name": claimant.name}
-    if claimant.description:
-        node["description"] = claimant.description
+    kind = "Person" if verdict.claimant_kind == Claimant.Kind.PERSON else "Organization"
+    node = {"@type": kind, "name": verdict.claimant_name}
+    if verdict.claimant_description:
+        node["description"] = verdict.claimant_description
     return node
 
 
@@ -68,10 +69,10 @@ def claimreview(verdict: Verdict) -> dict:
         or verdict.published_at
     )
     item = {"@type": "Claim"}
-    if author := _claimant(claim.claimant):
+    if author := _claimant(verdict):
         item["author"] = author
-    if claim.claimed_on:
-        item["datePublished"] = claim.claimed_on.isoformat()
+    if verdict.claimed_on:
+        item["datePublished"] = verdict.claimed_on.isoformat()
     appearances = _appearances(claim)
     if appearances:
         item["appearance"] = appearances
@@ -88,6 +89,6 @@ def claimreview(verdict: Verdict) -> dict:
     }
     if verdict.revision > 1 and verdict.published_at and verdict.published_at != first_published:
         document["dateModified"] = verdict.published_at.isoformat()
-    if claim.language:
-        document["inLanguage"] = claim.language
+    if verdict.language:
+        document["inLanguage"] = verdict.language
     return document

@@ -647,6 +647,31 @@ class Verdict(models.Model):
     correction_note = models.TextField(blank=True, help_text="Public note required on every revision after the first.")
     retraction_reason = models.TextField(blank=True, help_text="Public reason, set when the fact-check is retracted.")
     retracted_at = models.DateTimeField(null=True, blank=True)
+    # The claim as the public reads it. On a published (later superseded or
+    # retracted) revision: the claim, its claimant and its sources as they stood
+    # when the revision was published, copied then and never changed, so edits
+    # made during a correction stay private until the correction is approved. On
+    # the draft of a correction: the claim as it will read once approved (the
+    # claim row keeps the published wording meanwhile).
+    claim_text = models.TextField("claim as published", blank=True)
+    claimant = models.ForeignKey(
+        Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="claimant"
+    )
+    claimant_name = models.CharField(max_length=300, blank=True, editable=False)
+    claimant_kind = models.CharField(max_length=16, blank=True, editable=False)
+    claimant_description = models.CharField(max_length=300, blank=True, editable=False)
+    claimed_on = models.DateField("date claimed", null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    sources = models.JSONField(
+        default=list, blank=True, editable=False, help_text="The evidence as published: the public's list of sources."
+    )
+    # Four-eyes: everyone who changed this revision (its text, the claim held on
+    # it, the claim's sources while it was the draft), and who submitted it. None
+    # of them may approve it.
+    contributors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -677,10 +702,43 @@ class Verdict(models.Model):
                 condition=~Q(status="retracted") | (~Q(retraction_reason="") & Q(retracted_at__isnull=False)),
                 name="verdict_retraction_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(claim_text=""), name="verdict_public_has_claim_text"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.headline} — {self.rating.label} (rev. {self.revision})"
+
+    def save(self, *args, **kwargs):
+        """A revision that has been public is the public record: only its status
+        may move on (superseded, retracted with a reason), and a source's
+        reference snapshot, taken after publication, may be filled in."""
+        stored_status = getattr(self, "_stored_status", None)
+        if not self._state.adding and stored_status not in (None, Verdict.Status.DRAFT):
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= FROZEN_REVISION_WRITABLE:
+                raise ValueError(
+                    f"Verdict revision {self.revision} of claim #{self.claim_id} has been published, so it is fixed: "
+                    "a change to a fact-check is a correction, a new revision."
+                )
+        super().save(*args, **kwargs)
+        self._stored_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_status = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self._stored_status = self.__dict__.get("status")
+
+
+# What may still be written on a revision once it has been public.
+FROZEN_REVISION_WRITABLE = frozenset({"status", "retraction_reason", "retracted_at", "updated_at", "sources"})
 
 
 class ClaimantContact(models.Model):

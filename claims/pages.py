@@ -58,7 +58,7 @@ def fact_check_detail(request, slug):
     return render(
         request,
         "claims/fact_check_detail.html",
-        {"item": fact_check(verdict), "claimreview": claimreview.claimreview(verdict), "language": claim.language},
+        {"item": fact_check(verdict), "claimreview": claimreview.claimreview(verdict), "language": verdict.language},
     )
 
 
@@ -82,13 +82,27 @@ def public_corrections():
     corrected = Verdict.objects.filter(revision__gt=1, published_at__isnull=False).exclude(correction_note="")
     for v in corrected.select_related("claim").order_by("-published_at")[:200]:
         if v.claim.slug:
-            entries.append({"kind": "correction", "when": v.published_at, "claim": v.claim, "note": v.correction_note})
+            entries.append(
+                {
+                    "kind": "correction",
+                    "when": v.published_at,
+                    "claim": v.claim,
+                    "text": v.claim_text,
+                    "note": v.correction_note,
+                }
+            )
     for v in (
         Verdict.objects.filter(status=Verdict.Status.RETRACTED).select_related("claim").order_by("-retracted_at")[:200]
     ):
         if v.claim.slug:
             entries.append(
-                {"kind": "retraction", "when": v.retracted_at, "claim": v.claim, "note": v.retraction_reason}
+                {
+                    "kind": "retraction",
+                    "when": v.retracted_at,
+                    "claim": v.claim,
+                    "text": v.claim_text,
+                    "note": v.retraction_reason,
+                }
             )
     return sorted(entries, key=lambda e: e["when"], reverse=True)
 

@@ -60,7 +60,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import outbox
-from .models import LINK_RECORD_FIELDS, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage
+from .models import LINK_RECORD_FIELDS, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage, Verdict
 from .normalize import content_hash, normalize_url, url_host
 
 SNAPSHOT_TASK = "claims.tasks.snapshot_evidence"
@@ -356,6 +356,7 @@ def _record_reference(evidence: Evidence, url: str, page: PageSeen) -> None:
         evidence.link_changed_at = page.fetched_at
     evidence.save(update_fields=[f for f in LINK_RECORD_FIELDS if f != "link_changed_at" or changed])
     _log(evidence, url, EvidenceCheck.Kind.SNAPSHOT, page=page, changed=changed, checked_at=page.fetched_at)
+    record_on_published_revisions(evidence)
 
 
 def _record_check(evidence: Evidence, url: str, page: PageSeen) -> str:
@@ -437,3 +438,27 @@ def _log(
         text_sha256=page.text_sha256 if page else "",
         error=error,
     )
+
+
+def record_on_published_revisions(evidence: Evidence) -> int:
+    """Fill the reference snapshot into the published revisions that cite the source without one.
+
+    A revision's sources are fixed when it is published; a source archived after
+    that (the snapshot runs in the background) gains its fingerprint there, and
+    only that: nothing else of the published record changes. Returns how many
+    revisions were filled in.
+    """
+    filled = 0
+    revisions = Verdict.objects.filter(claim_id=evidence.claim_id).exclude(status=Verdict.Status.DRAFT)
+    for verdict in revisions.select_for_update():
+        changed = False
+        for source in verdict.sources:
+            if source.get("evidence_id") == evidence.pk and source.get("url") == evidence.url:
+                if not source.get("snapshot_sha256"):
+                    source["snapshot_sha256"] = evidence.snapshot_sha256
+                    source["snapshot_date"] = evidence.snapshot_fetched_at.isoformat()
+                    changed = True
+        if changed:
+            verdict.save(update_fields=["sources", "updated_at"])
+            filled += 1
+    return filled

@@ -409,6 +409,12 @@ def submit(claim_id: int, *, by, note: str = "", expected_version: int | None = 
         claim = _lock(claim_id)
         _check(claim, t, by, expected_version)
         draft = _require_ready_to_publish(claim, t)
+        # The submitter vouches for the draft: four-eyes counts them as a contributor.
+        draft.submitted_by = by
+        if draft.author_id is None:
+            draft.author = by
+        draft.save(update_fields=["submitted_by", "author", "updated_at"])
+        draft.contributors.add(by)
         return _finish(claim, t, by, note=note, data={"verdict_id": draft.pk, "revision": draft.revision})
 
 
@@ -436,10 +442,8 @@ def approve(
         claim = _lock(claim_id)
         _check(claim, t, by, expected_version)
         draft = _require_ready_to_publish(claim, t)
-        if draft.author_id == by.pk:
-            raise NotPermitted(
-                f"{by.get_username()} wrote this verdict, so another editor must approve it (four-eyes rule)."
-            )
+        if reason := four_eyes_problem(draft, by):
+            raise NotPermitted(reason)
         now = timezone.now()
         if publish_at is not None and timezone.is_naive(publish_at):
             raise GuardFailed("The publication time needs a time zone.", errors={"publish_at": ["Give a time zone."]})
@@ -451,11 +455,92 @@ def approve(
             data["publish_at"] = publish_at.isoformat()
             return _finish(claim, t, by, note=note, data=data, to_status=S.SCHEDULED, event="claims.verdict.scheduled")
         draft.publish_at = None
-        _publish_draft(claim, draft, now)
+        if held := _publish_draft(claim, draft, now):
+            data["claim_changes"] = held
         return _finish(claim, t, by, note=note, data=data)
 
 
-def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> None:
+def four_eyes_problem(draft: Verdict, user) -> str | None:
+    """Why ``user`` may not approve ``draft`` (four-eyes rule); None when they may.
+
+    Nobody approves a draft they wrote, changed or submitted: superusers neither.
+    """
+    name = user.get_username()
+    if draft.author_id == user.pk:
+        did = "wrote this verdict"
+    elif draft.submitted_by_id == user.pk:
+        did = "submitted this verdict for review"
+    elif draft.contributors.filter(pk=user.pk).exists():
+        did = "changed this verdict draft or the claim's record while it was drafted"
+    else:
+        return None
+    return f"{name} {did}, so another editor must approve it (four-eyes rule: no one approves their own work)."
+
+
+def source_record(evidence) -> dict:
+    """One source as a published revision keeps it (``evidence_id`` stays internal)."""
+    return {
+        "evidence_id": evidence.pk,
+        "url": evidence.url,
+        "title": evidence.title,
+        "publisher": evidence.publisher,
+        "stance": evidence.stance,
+        "source_type": evidence.source_type,
+        "excerpt": evidence.excerpt,
+        "snapshot_sha256": evidence.snapshot_sha256 or None,
+        "snapshot_date": evidence.snapshot_fetched_at.isoformat() if evidence.snapshot_fetched_at else None,
+    }
+
+
+def _apply_held_changes(claim: Claim, draft: Verdict) -> dict:
+    """A correction's changes to the claim itself, held on its draft, become the claim's."""
+    changes = {}
+    for name, attr in (("text", "claim_text"), ("claimant_id", "claimant_id"), ("claimed_on", "claimed_on")):
+        if getattr(claim, name) != getattr(draft, attr):
+            changes[name] = [getattr(claim, name), getattr(draft, attr)]
+            setattr(claim, name, getattr(draft, attr))
+    if claim.language != draft.language:
+        changes["language"] = [claim.language, draft.language]
+        claim.language = draft.language
+    if changes:
+        claim.save(update_fields=[*changes, "updated_at"])
+        if "claimed_on" in changes:
+            changes["claimed_on"] = [d.isoformat() if d else None for d in changes["claimed_on"]]
+        if "text" in changes:
+            from .matching.triage import queue_matching  # matching -> outbox -> tasks -> workflow
+
+            queue_matching([claim.pk])
+    return changes
+
+
+def _freeze(claim: Claim, draft: Verdict) -> None:
+    """Copy into the revision what the public will read of the claim and its sources."""
+    claimant = claim.claimant
+    draft.claim_text = claim.text
+    draft.claimant = claimant
+    draft.claimant_name = claimant.name if claimant else ""
+    draft.claimant_kind = claimant.kind if claimant else ""
+    draft.claimant_description = claimant.description if claimant else ""
+    draft.claimed_on = claim.claimed_on
+    draft.language = claim.language
+    draft.sources = [source_record(e) for e in claim.evidence.order_by("added_at", "pk")]
+
+
+PUBLIC_RECORD_FIELDS = [
+    "claim_text",
+    "claimant",
+    "claimant_name",
+    "claimant_kind",
+    "claimant_description",
+    "claimed_on",
+    "language",
+    "sources",
+]
+
+
+def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> dict:
+    """Publish the draft as the public record; returns the claim changes a correction brought."""
+    held = _apply_held_changes(claim, draft) if draft.revision > 1 and draft.claim_text else {}
     if not claim.slug:
         # The public address is fixed at first publication: corrections keep it.
         claim.slug = f"{slugify(draft.headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim.pk}"
@@ -464,13 +549,15 @@ def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> None:
     if previous is not None:
         previous.status = Verdict.Status.SUPERSEDED
         previous.save(update_fields=["status", "updated_at"])
+    _freeze(claim, draft)
     draft.status = Verdict.Status.PUBLISHED
     draft.published_at = when
-    draft.save(update_fields=["status", "published_at", "publish_at", "approver", "updated_at"])
+    draft.save(update_fields=["status", "published_at", "publish_at", "approver", "updated_at", *PUBLIC_RECORD_FIELDS])
     # Both publish paths (approve now, publish_scheduled) come through here. A
     # correction is announced when it is published, not when it is started:
     # until then the public record has not changed.
     webhooks.record_event(claim, webhooks.Event.CORRECTED if previous is not None else webhooks.Event.PUBLISHED)
+    return held
 
 
 def publish_scheduled(claim_id: int, *, now: dt.datetime | None = None) -> Claim | None:
@@ -490,12 +577,14 @@ def publish_scheduled(claim_id: int, *, now: dt.datetime | None = None) -> Claim
             return None
         _check(claim, t, None, None)
         approver = draft.approver
-        _publish_draft(claim, draft, now)
+        held = _publish_draft(claim, draft, now)
         data = {
             "verdict_id": draft.pk,
             "revision": draft.revision,
             "approver": approver.get_username() if approver else None,
         }
+        if held:
+            data["claim_changes"] = held
         return _finish(claim, t, None, data=data)
 
 
@@ -524,7 +613,13 @@ def correct(claim_id: int, *, by, note: str = "", expected_version: int | None =
         published = claim.verdicts.filter(status=Verdict.Status.PUBLISHED).first()
         if published is None:
             raise GuardFailed(f"Claim #{claim.pk} has no published verdict to correct.")
+        if claim.verdicts.filter(status=Verdict.Status.DRAFT).exists():
+            raise GuardFailed(
+                f"Claim #{claim.pk} already has a verdict draft; a correction starts from the published revision "
+                "alone. Ask an administrator to look at the stray draft."
+            )
         last_revision = max(claim.verdicts.values_list("revision", flat=True))
+        # The copy has no author yet: whoever first changes it (or submits it) is.
         draft = Verdict.objects.create(
             claim=claim,
             revision=last_revision + 1,
@@ -532,7 +627,11 @@ def correct(claim_id: int, *, by, note: str = "", expected_version: int | None =
             headline=published.headline,
             summary=published.summary,
             explanation=published.explanation,
-            author=claim.assignee or by,
+            author=None,
+            claim_text=published.claim_text,
+            claimant=published.claimant,
+            claimed_on=published.claimed_on,
+            language=published.language,
         )
         return _finish(claim, t, by, note=note, data={"verdict_id": draft.pk, "revision": draft.revision})
 
@@ -588,18 +687,14 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
     transition itself reports them, so the user learns what is missing.
     """
     result = []
-    draft_author_id = None
     for t in TRANSITIONS.values():
         if t.system_only or claim.status not in t.sources or not user.has_perm(t.permission):
             continue
         if t.assignee_only and claim.assignee_id != user.pk and not user.is_superuser:
             continue
         if t.action == "approve":
-            if draft_author_id is None:
-                draft_author_id = (
-                    claim.verdicts.filter(status=Verdict.Status.DRAFT).values_list("author_id", flat=True).first()
-                )
-            if draft_author_id == user.pk:
+            draft = claim.verdicts.filter(status=Verdict.Status.DRAFT).first()
+            if draft is not None and four_eyes_problem(draft, user):
                 continue
         result.append(t)
     return result

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+from claims.workflow import source_record
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -102,6 +103,29 @@ class VerdictFactory(factory.django.DjangoModelFactory):
     summary = "Official data show a fall of 3.1 percent."
     explanation = "The statistics office's annual series shows the fall."
     author = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A revision made public here carries, as the workflow's publication would,
+        # the claim and the sources it was published with (those added by then).
+        if kwargs.get("status", Verdict.Status.DRAFT) != Verdict.Status.DRAFT and not kwargs.get("claim_text"):
+            claim = kwargs["claim"]
+            claimant = claim.claimant
+            published_at = kwargs.get("published_at")
+            evidence = claim.evidence.order_by("added_at", "pk")
+            if published_at is not None:
+                evidence = evidence.filter(added_at__lte=published_at)
+            kwargs.update(
+                claim_text=claim.text,
+                claimant=claimant,
+                claimant_name=claimant.name if claimant else "",
+                claimant_kind=claimant.kind if claimant else "",
+                claimant_description=claimant.description if claimant else "",
+                claimed_on=claim.claimed_on,
+                language=claim.language,
+                sources=[source_record(e) for e in evidence],
+            )
+        return super()._create(model_class, *args, **kwargs)
 
 
 class ReviewEventFactory(factory.django.DjangoModelFactory):

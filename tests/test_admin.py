@@ -122,7 +122,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     assert change.status_code == 200
     add = client.get(reverse(f"admin:claims_{model._meta.model_name}_add"))
     # The audit trail, heartbeats, imported reviews and webhook deliveries have no add page: code writes them.
-    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery)
+    # Nor have verdicts: a claim's one draft is started on the claim's page or through the API.
+    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict)
     assert add.status_code == (403 if model in no_add_page else 200)
 
 
@@ -173,7 +174,9 @@ def test_rating_in_use_cannot_be_deleted_from_the_admin(client, superuser, defau
     rating = Verdict.objects.get().rating
     response = client.post(reverse("admin:claims_rating_delete", args=[rating.pk]), {"post": "yes"})
     assert response.status_code == 200
-    assert b"would require deleting the following protected related objects" in response.content
+    # Refused: verdicts are never deleted (no one holds that right), and they protect their rating.
+    assert b"Cannot delete rating" in response.content
+    assert b"verdict" in response.content
     rating.refresh_from_db()
 
 

@@ -37,11 +37,9 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class FactCheckFilter(django_filters.FilterSet):
     rating = django_filters.CharFilter(field_name="rating__label", lookup_expr="iexact", label="Rating label")
-    claimant = django_filters.CharFilter(
-        field_name="claim__claimant__name", lookup_expr="iexact", label="Claimant name"
-    )
+    claimant = django_filters.CharFilter(field_name="claimant_name", lookup_expr="iexact", label="Claimant name")
     outlet = django_filters.CharFilter(method="filter_outlet", label="Outlet domain or name of an appearance")
-    language = django_filters.CharFilter(field_name="claim__language", lookup_expr="iexact", label="Language code")
+    language = django_filters.CharFilter(field_name="language", lookup_expr="iexact", label="Language code")
     published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", label="Full-text search in the claim, headline and summary")
@@ -74,13 +72,13 @@ def search_fact_checks(queryset, value: str):
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        vector = SearchVector("claim__text", "headline", "summary", config="simple")
+        vector = SearchVector("claim_text", "headline", "summary", config="simple")
         return queryset.annotate(search=vector).filter(
             search=SearchQuery(value, search_type="websearch", config="simple")
         )
     for term in value.split()[:10]:
         queryset = queryset.filter(
-            Q(claim__text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
+            Q(claim_text__icontains=term) | Q(headline__icontains=term) | Q(summary__icontains=term)
         )
     return queryset
 

@@ -6,17 +6,15 @@ transition endpoint."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from .. import ingestion, workflow
-from ..matching.triage import queue_matching
+from .. import editing, ingestion, workflow
 from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
 from .auth import WriteScopeForUnsafeMethods
 from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, UNAUTHORIZED
@@ -214,22 +212,43 @@ class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
             validated["claimant"] = ingestion.claimant_for(name, Claimant.Kind.PERSON)
         return validated
 
+    def to_representation(self, instance):
+        # During a correction the desk edits the claim as it will read once the
+        # correction is approved; the claim row (and the public) keep the published one.
+        data = super().to_representation(instance)
+        working = editing.working_claim(instance)
+        if working["text"] != instance.text or working["claimant"] != instance.claimant:
+            data["text"] = working["text"]
+            data["claimant"] = str(working["claimant"]) if working["claimant"] else None
+        data["claimed_on"] = working["claimed_on"].isoformat() if working["claimed_on"] else None
+        data["language"] = working["language"]
+        return data
+
     def create(self, validated_data):
-        with transaction.atomic():
-            claim = super().create(self._claimant(validated_data))
-            queue_matching([claim.pk])
-        return claim
+        return _service(lambda: editing.create_claim(by=self.context["request"].user, **self._claimant(validated_data)))
 
     def update(self, instance, validated_data):
-        if instance.status not in workflow.EDITABLE_STATUSES:
-            raise PermissionDenied(
-                f"Claim #{instance.pk} is {instance.get_status_display().lower()}; its record is fixed."
-            )
-        with transaction.atomic():
-            claim = super().update(instance, self._claimant(validated_data))
-            if "text" in validated_data:
-                queue_matching([claim.pk])
-        return claim
+        changes = self._claimant(validated_data)
+        return _service(lambda: editing.update_claim(instance.pk, by=self.context["request"].user, changes=changes))
+
+
+def _service(call):
+    """Run an editing service: its refusals become the API's 400/403/409 with the service's message."""
+    try:
+        return call()
+    except workflow.WorkflowError as exc:
+        if exc.http_status == 403:
+            raise PermissionDenied(exc.message) from None
+        if exc.http_status == 409:
+            raise Conflict(exc.message) from None
+        raise APIValidationError(exc.errors or {"detail": [exc.message]}) from None
+    except DjangoValidationError as exc:
+        raise APIValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from None
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 class EvidenceSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
@@ -276,16 +295,8 @@ class ClaimViewSet(
     queryset = Claim.objects.select_related("claimant").order_by("-pk")
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
-    def _editable_claim(self, request, pk, perm: str) -> Claim:
-        claim = get_object_or_404(Claim, pk=pk)
-        if request.method not in permissions.SAFE_METHODS:
-            if not request.user.has_perm(perm):
-                raise PermissionDenied(f"You may not do this: it needs the {perm} permission.")
-            if claim.status not in workflow.EDITABLE_STATUSES:
-                raise PermissionDenied(
-                    f"Claim #{claim.pk} is {claim.get_status_display().lower()}; its record is fixed."
-                )
-        return claim
+    def _claim(self, pk) -> Claim:
+        return get_object_or_404(Claim, pk=pk)
 
     @extend_schema(
         methods=["GET"],
@@ -304,14 +315,12 @@ class ClaimViewSet(
         permission_classes=SUB_RESOURCE_PERMISSIONS,
     )
     def evidence(self, request, pk=None):
-        claim = self._editable_claim(request, pk, "claims.add_evidence")
+        claim = self._claim(pk)
         if request.method == "GET":
             return Response(EvidenceSerializer(claim.evidence.order_by("added_at"), many=True).data)
         body = EvidenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if claim.evidence.filter(url=body.validated_data["url"]).exists():
-            raise APIValidationError({"url": ["This source is already attached to the claim."]})
-        evidence = body.save(claim=claim, added_by=request.user)
+        evidence = _service(lambda: editing.attach_evidence(claim.pk, by=request.user, **body.validated_data))
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -336,18 +345,17 @@ class ClaimViewSet(
         permission_classes=SUB_RESOURCE_PERMISSIONS,
     )
     def verdict_draft(self, request, pk=None):
-        claim = self._editable_claim(request, pk, "claims.change_verdict")
+        claim = self._claim(pk)
         draft = claim.verdicts.filter(status=Verdict.Status.DRAFT).first()
         if request.method == "GET":
             if draft is None:
                 return Response({"detail": "No draft yet; PUT one."}, status=status.HTTP_404_NOT_FOUND)
             return Response(VerdictDraftSerializer(draft).data)
-        if draft is None and not request.user.has_perm("claims.add_verdict"):
-            raise PermissionDenied("You may not write a verdict: it needs the Reviewers role.")
         body = VerdictDraftSerializer(draft, data=request.data)
         body.is_valid(raise_exception=True)
-        if draft is None:
-            last = max(claim.verdicts.values_list("revision", flat=True), default=0)
-            draft = body.save(claim=claim, author=request.user, revision=last + 1)
-            return Response(VerdictDraftSerializer(draft).data, status=status.HTTP_201_CREATED)
-        return Response(VerdictDraftSerializer(body.save()).data)
+        draft, created = _service(
+            lambda: editing.save_draft(claim.pk, by=request.user, changes=dict(body.validated_data))
+        )
+        return Response(
+            VerdictDraftSerializer(draft).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

@@ -2,9 +2,10 @@
 decides what of a published fact-check the public may see.
 
 Everything here starts from ``Verdict.objects.published()`` (the API's SQL
-repeats its condition, ``status = 'published'``, in every query); evidence is
-shown as it stood when the current revision was published (sources added while
-a correction is being researched stay private until the correction is out).
+repeats its condition, ``status = 'published'``, in every query). The claim,
+its claimant and its sources are read from the published revision, which
+copied them when it was published (``workflow._freeze``): edits made while a
+correction is researched stay private until the correction is approved.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
-from ..models import Claim, Evidence, Rating, Verdict
+from ..models import Claim, Rating, Verdict
 
 
 def published_fact_checks() -> QuerySet[Verdict]:
     """Published verdicts with everything their public record needs, in a fixed number of queries."""
     return (
         Verdict.objects.published()
-        .select_related("claim__claimant", "claim__article__outlet", "rating__scale")
+        .select_related("claim__article__outlet", "rating__scale")
         .prefetch_related(
             Prefetch("rating__scale__ratings", queryset=Rating.objects.order_by("order")),
-            Prefetch("claim__evidence", queryset=Evidence.objects.order_by("added_at", "pk")),
             Prefetch(
                 "claim__verdicts",
                 queryset=Verdict.objects.exclude(status=Verdict.Status.DRAFT).order_by("revision"),
@@ -77,17 +77,12 @@ def fact_check(verdict: Verdict) -> dict:
     if revisions is None:
         revisions = list(claim.verdicts.exclude(status=Verdict.Status.DRAFT).order_by("revision"))
     first_published = next((r.published_at for r in revisions if r.published_at), verdict.published_at)
-    evidence = [e for e in claim.evidence.all() if e.added_at <= verdict.published_at]
     return {
         "id": claim.pk,
         "url": claim.public_url,
-        "claim": claim.text,
-        "claimant": (
-            {"name": claim.claimant.name, "kind": claim.claimant.kind, "description": claim.claimant.description}
-            if claim.claimant_id
-            else None
-        ),
-        "claim_date": claim.claimed_on.isoformat() if claim.claimed_on else None,
+        "claim": verdict.claim_text,
+        "claimant": public_claimant(verdict.claimant_name, verdict.claimant_kind, verdict.claimant_description),
+        "claim_date": verdict.claimed_on.isoformat() if verdict.claimed_on else None,
         "appearances": appearances(claim),
         "headline": verdict.headline,
         "rating": {
@@ -100,19 +95,7 @@ def fact_check(verdict: Verdict) -> dict:
         },
         "summary": verdict.summary,
         "explanation": verdict.explanation,
-        "evidence": [
-            {
-                "url": e.url,
-                "title": e.title,
-                "publisher": e.publisher,
-                "stance": e.stance,
-                "source_type": e.source_type,
-                "excerpt": e.excerpt,
-                "snapshot_sha256": e.snapshot_sha256 or None,
-                "snapshot_date": e.snapshot_fetched_at.isoformat() if e.snapshot_fetched_at else None,
-            }
-            for e in evidence
-        ],
+        "evidence": public_sources(verdict.sources),
         "revision": verdict.revision,
         "published_at": first_published.isoformat(),
         "modified_at": verdict.published_at.isoformat(),
@@ -121,8 +104,30 @@ def fact_check(verdict: Verdict) -> dict:
             for r in revisions
             if r.revision > 1 and r.correction_note and r.published_at and r.revision <= verdict.revision
         ],
-        "language": claim.language or None,
+        "language": verdict.language or None,
     }
+
+
+def public_claimant(name: str, kind: str, description: str) -> dict | None:
+    """The claimant as the revision was published with (None when there was none)."""
+    return {"name": name, "kind": kind, "description": description} if name else None
+
+
+def public_sources(sources: list[dict]) -> list[dict]:
+    """A revision's sources as the public sees them, keys in a fixed order (a jsonb column reorders them)."""
+    return [
+        {
+            "url": source["url"],
+            "title": source["title"],
+            "publisher": source["publisher"],
+            "stance": source["stance"],
+            "source_type": source["source_type"],
+            "excerpt": source["excerpt"],
+            "snapshot_sha256": source["snapshot_sha256"],
+            "snapshot_date": source["snapshot_date"],
+        }
+        for source in sources
+    ]
 
 
 # --- The read path of the API ---------------------------------------------
@@ -196,8 +201,8 @@ def _iso_sql(column: str) -> str:
 # Tables and columns are constants; values only ever go in as parameters.
 _RECORDS_SQL = f"""
 SELECT
-    v.id, v.updated_at, c.updated_at, c.id, c.slug, c.text,
-    c.claimant_id, cl.name, cl.kind, cl.description, c.claimed_on,
+    v.id, v.updated_at, c.updated_at, c.id, c.slug, v.claim_text,
+    v.claimant_name, v.claimant_kind, v.claimant_description, v.claimed_on,
     v.headline, r.label, r.value,
     (SELECT max(x.value) FROM claims_rating x WHERE x.scale_id = r.scale_id),
     (SELECT min(x.value) FROM claims_rating x WHERE x.scale_id = r.scale_id),
@@ -208,13 +213,7 @@ SELECT
          ORDER BY f.revision LIMIT 1),
         v.published_at
     ),
-    v.published_at, c.language,
-    (SELECT json_agg(json_build_object(
-                'url', e.url, 'title', e.title, 'publisher', e.publisher, 'stance', e.stance,
-                'source_type', e.source_type, 'excerpt', e.excerpt,
-                'snapshot_sha256', nullif(e.snapshot_sha256, ''), 'snapshot_date', {_iso_sql("e.snapshot_fetched_at")}
-            ) ORDER BY e.added_at, e.id)::text
-     FROM claims_evidence e WHERE e.claim_id = c.id AND e.added_at <= v.published_at),
+    v.published_at, v.language, v.sources::text,
     (SELECT json_agg(json_build_object(
                 'revision', k.revision, 'note', k.correction_note, 'published_at', {_iso_sql("k.published_at")}
             ) ORDER BY k.revision)::text
@@ -244,7 +243,6 @@ SELECT
      ) a)
 FROM claims_verdict v
 JOIN claims_claim c ON c.id = v.claim_id
-LEFT JOIN claims_claimant cl ON cl.id = c.claimant_id
 JOIN claims_rating r ON r.id = v.rating_id
 JOIN claims_ratingscale s ON s.id = r.scale_id
 WHERE v.status = 'published' AND {{where}}
@@ -259,19 +257,15 @@ def _sql_records(where: str, params: list) -> list[tuple[int, dt.datetime, dict,
     result = []
     for (
         verdict_id, verdict_updated, claim_updated, claim_id, slug, text,
-        claimant_id, claimant_name, claimant_kind, claimant_description, claimed_on,
+        claimant_name, claimant_kind, claimant_description, claimed_on,
         headline, label, value, best, worst, definition, scale_name, scale_version, summary, explanation, revision,
-        first_published, published_at, language, evidence, corrections, appearances,
+        first_published, published_at, language, sources, corrections, appearances,
     ) in rows:  # fmt: skip
         record = {
             "id": claim_id,
             "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
             "claim": text,
-            "claimant": (
-                {"name": claimant_name, "kind": claimant_kind, "description": claimant_description}
-                if claimant_id
-                else None
-            ),
+            "claimant": public_claimant(claimant_name, claimant_kind, claimant_description),
             "claim_date": _iso(claimed_on),
             "appearances": orjson.loads(appearances) if appearances else [],
             "headline": headline,
@@ -285,7 +279,7 @@ def _sql_records(where: str, params: list) -> list[tuple[int, dt.datetime, dict,
             },
             "summary": summary,
             "explanation": explanation,
-            "evidence": orjson.loads(evidence) if evidence else [],
+            "evidence": public_sources(orjson.loads(sources)) if sources else [],
             "revision": revision,
             "published_at": first_published.isoformat(),
             "modified_at": published_at.isoformat(),
@@ -314,14 +308,14 @@ _ROW_FIELDS = (
     "published_at",
     "updated_at",
     "claim__slug",
-    "claim__text",
-    "claim__claimed_on",
-    "claim__language",
+    "claim_text",
+    "claimed_on",
+    "language",
+    "sources",
     "claim__updated_at",
-    "claim__claimant_id",
-    "claim__claimant__name",
-    "claim__claimant__kind",
-    "claim__claimant__description",
+    "claimant_name",
+    "claimant_kind",
+    "claimant_description",
     "claim__article_id",
     "claim__article__url",
     "claim__article__canonical_url",
@@ -347,24 +341,6 @@ def _orm_records(verdicts: QuerySet[Verdict]) -> list[tuple[int, dt.datetime, di
     if not rows:
         return []
     claim_ids = [row["claim_id"] for row in rows]
-    evidence = defaultdict(list)
-    for e in (
-        Evidence.objects.filter(claim_id__in=claim_ids)
-        .order_by("added_at", "pk")
-        .values_list(
-            "claim_id",
-            "added_at",
-            "url",
-            "title",
-            "publisher",
-            "stance",
-            "source_type",
-            "excerpt",
-            "snapshot_sha256",
-            "snapshot_fetched_at",
-        )  # fmt: skip
-    ):
-        evidence[e[0]].append(e)
     revisions = defaultdict(list)
     for r in (
         Verdict.objects.filter(claim_id__in=claim_ids)
@@ -391,7 +367,7 @@ def _orm_records(verdicts: QuerySet[Verdict]) -> list[tuple[int, dt.datetime, di
         (
             row["pk"],
             row["published_at"],
-            _orm_record(row, evidence[row["claim_id"]], revisions[row["claim_id"]], duplicates[row["claim_id"]]),
+            _orm_record(row, revisions[row["claim_id"]], duplicates[row["claim_id"]]),
             max(row["updated_at"], row["claim__updated_at"]),
         )
         for row in rows
@@ -402,7 +378,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _orm_record(row: dict, evidence: list, revisions: list, duplicates: list) -> dict:
+def _orm_record(row: dict, revisions: list, duplicates: list) -> dict:
     published_at = row["published_at"]
     revision = row["revision"]
     first_published = next((r[2] for r in revisions if r[2]), published_at)
@@ -430,17 +406,9 @@ def _orm_record(row: dict, evidence: list, revisions: list, duplicates: list) ->
     return {
         "id": row["claim_id"],
         "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
-        "claim": row["claim__text"],
-        "claimant": (
-            {
-                "name": row["claim__claimant__name"],
-                "kind": row["claim__claimant__kind"],
-                "description": row["claim__claimant__description"],
-            }
-            if row["claim__claimant_id"]
-            else None
-        ),
-        "claim_date": _iso(row["claim__claimed_on"]),
+        "claim": row["claim_text"],
+        "claimant": public_claimant(row["claimant_name"], row["claimant_kind"], row["claimant_description"]),
+        "claim_date": _iso(row["claimed_on"]),
         "appearances": appearances,
         "headline": row["headline"],
         "rating": {
@@ -453,20 +421,7 @@ def _orm_record(row: dict, evidence: list, revisions: list, duplicates: list) ->
         },
         "summary": row["summary"],
         "explanation": row["explanation"],
-        "evidence": [
-            {
-                "url": url,
-                "title": title,
-                "publisher": publisher,
-                "stance": stance,
-                "source_type": source_type,
-                "excerpt": excerpt,
-                "snapshot_sha256": sha256 or None,
-                "snapshot_date": _iso(fetched_at),
-            }
-            for _, added_at, url, title, publisher, stance, source_type, excerpt, sha256, fetched_at in evidence
-            if added_at <= published_at
-        ],
+        "evidence": public_sources(row["sources"]),
         "revision": revision,
         "published_at": first_published.isoformat(),
         "modified_at": published_at.isoformat(),
@@ -475,5 +430,5 @@ def _orm_record(row: dict, evidence: list, revisions: list, duplicates: list) ->
             for _, number, when, note in revisions
             if number > 1 and note and when and number <= revision
         ],
-        "language": row["claim__language"] or None,
+        "language": row["language"] or None,
     }
