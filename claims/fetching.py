@@ -43,7 +43,6 @@ from django.conf import settings
 from django.utils import timezone
 from requests.structures import CaseInsensitiveDict
 from requests_hardened import Config, HTTPSession
-from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -78,8 +77,6 @@ _BINARY_SIGNATURES = (
     b"\x00\x00\x01\x00",
 )
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_SHARED_NET = ipaddress.ip_network("100.64.0.0/10")
-_METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
 
 FetchErrorKind = Literal[
     "invalid_url",
@@ -304,8 +301,8 @@ def _checked_addresses(url: str, hostname: str, port: int | None, *, allow_loopb
     except ValueError:
         addresses = _resolve(hostname, port)
     for address in addresses:
-        if kind := _forbidden_kind(address, allow_loopback=allow_loopback):
-            raise _AddressRefused(url, hostname, address, kind)
+        if refusal := _refusal(address, allow_loopback=allow_loopback):
+            raise _AddressRefused(url, hostname, address, refusal)
     return addresses
 
 
@@ -324,58 +321,180 @@ def _resolve(hostname: str, port: int | None) -> list[IPAddress]:
     return addresses
 
 
+# --- Which addresses may be reached ---------------------------------------------
+#
+# An address is reached only when it is global unicast. IPv4: outside every range of
+# _IPV4_REFUSED. IPv6: inside 2000::/3 (the only IPv6 space IANA hands out as global
+# unicast, so site-local fec0::/10, SRv6 5f00::/16 and the rest of the reserved space are
+# refused without being listed) and outside every range of _IPV6_REFUSED. An IPv6 address
+# that carries an IPv4 address is judged by that IPv4 address instead (_wrapped_ipv4).
+#
+# The ranges are IANA's special-purpose registries (RFC 6890 and later). A block whose own
+# entry is not globally reachable is refused whole, even where a smaller entry inside it is
+# (192.0.0.9/32, 2001:1::1/128, 2001:3::/32: protocol anycast and relays, not web servers).
+# Python's is_global has the last word as well, should a newer Python know of a range this
+# table does not; it is not used alone because its answers differ across versions (3.11.7
+# calls fec0::1, ::127.0.0.1, ::ffff:0:7f00:1, 64:ff9b::7f00:1, 3fff::1 and 224.0.0.1 global).
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(*entries: tuple[str, str]) -> tuple[tuple[IPNetwork, str], ...]:
+    return tuple((ipaddress.ip_network(network), kind) for network, kind in entries)
+
+
+# Most specific first: the first range that holds an address names its kind.
+_IPV4_REFUSED = _networks(
+    ("0.0.0.0/32", "an unspecified address"),
+    ("0.0.0.0/8", 'a "this network" address (0.0.0.0/8)'),
+    ("10.0.0.0/8", "a private address"),
+    ("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
+    ("127.0.0.0/8", "a loopback address"),
+    ("169.254.169.254/32", "the cloud metadata address"),
+    ("169.254.0.0/16", "a link-local address"),
+    ("172.16.0.0/12", "a private address"),
+    ("192.0.0.0/24", "an IETF protocol assignment address (192.0.0.0/24)"),
+    ("192.0.2.0/24", "a documentation address (192.0.2.0/24)"),
+    ("192.88.99.0/24", "a 6to4 relay anycast address (192.88.99.0/24, deprecated)"),
+    ("192.168.0.0/16", "a private address"),
+    ("198.18.0.0/15", "a benchmarking address (198.18.0.0/15)"),
+    ("198.51.100.0/24", "a documentation address (198.51.100.0/24)"),
+    ("203.0.113.0/24", "a documentation address (203.0.113.0/24)"),
+    ("224.0.0.0/4", "a multicast address"),
+    ("255.255.255.255/32", "the broadcast address"),
+    ("240.0.0.0/4", "a reserved address (240.0.0.0/4)"),
+)
+_IPV6_REFUSED = _networks(
+    ("::/128", "an unspecified address"),
+    ("::1/128", "a loopback address"),
+    # RFC 8215: the operator decides where in it the IPv4 address sits, so it cannot be checked.
+    ("64:ff9b:1::/48", "a local-use NAT64 address (64:ff9b:1::/48), which only the local network can translate"),
+    ("100::/64", "a discard-only address (100::/64)"),
+    ("2001:2::/48", "a benchmarking address (2001:2::/48)"),
+    ("2001:10::/28", "an ORCHID address (2001:10::/28, deprecated)"),
+    ("2001:20::/28", "an ORCHIDv2 address (2001:20::/28)"),
+    ("2001::/23", "an IETF protocol assignment address (2001::/23)"),
+    ("2001:db8::/32", "a documentation address (2001:db8::/32)"),
+    ("3fff::/20", "a documentation address (3fff::/20)"),
+    ("fd00:ec2::254/128", "the cloud metadata address"),
+    ("fc00::/7", "a unique-local (private) address"),
+    ("fe80::/10", "a link-local address"),
+    ("fec0::/10", "a site-local address (fec0::/10, deprecated)"),
+    ("ff00::/8", "a multicast address"),
+)
+_IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+_LOW_32_BITS = 0xFFFF_FFFF
+
+
+@dataclass(frozen=True)
+class _Wrapped:
+    """The IPv4 address an IPv6 address leads to, and in what form it carries it."""
+
+    # "a NAT64 address"; "" for IPv4-mapped, which the socket API treats as the IPv4 address itself.
+    form: str
+    ipv4: ipaddress.IPv4Address
+    # Why the form is refused whatever IPv4 address it carries; "" when it is judged by that address.
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    kind: str
+    wrapped: _Wrapped | None = None
+
+
+def _wrapped_ipv4(address: ipaddress.IPv6Address) -> _Wrapped | None:
+    """The IPv4 address that `address` carries, for every IPv4-in-IPv6 form; None for a plain IPv6 address."""
+    if address.ipv4_mapped is not None:  # ::ffff:0:0/96
+        return _Wrapped("", address.ipv4_mapped)
+    bits = int(address)
+    low = ipaddress.IPv4Address(bits & _LOW_32_BITS)
+    # ::/96 and ::ffff:0:0:0/96 (RFC 4291, RFC 2765) are no longer routed anywhere; an old
+    # stack may still tunnel them to the IPv4 address, so that address is named when it is
+    # not public, and the form is refused when it is.
+    if bits >> 32 == 0 and bits > 1:  # :: and ::1 are IPv6's own unspecified and loopback addresses
+        return _Wrapped("an IPv4-compatible address", low, refused="a deprecated form that is not routed")
+    if bits >> 32 == 0xFFFF_0000:
+        return _Wrapped("an IPv4-translated address", low, refused="a deprecated form that is not routed")
+    # NAT64 (RFC 6052) and 6to4 (RFC 3056) lead to their IPv4 address, through the local
+    # NAT64 gateway or a 6to4 relay, and are allowed when it is public: an IPv6-only
+    # deployment behind DNS64 reaches every IPv4-only site through 64:ff9b::/96.
+    if address in _NAT64_WELL_KNOWN:
+        return _Wrapped("a NAT64 address", low)
+    if address.sixtofour is not None:
+        return _Wrapped("a 6to4 address", address.sixtofour)
+    # Teredo (RFC 4380) is refused whatever it carries: packets go by UDP to the client's NAT
+    # mapping, IPv4 address and port both chosen by whoever wrote the address, through a
+    # relay or the Teredo server named in bits 32-64. Checking both IPv4 addresses would still
+    # let a host with a Teredo interface send to any UDP port of a public host, and no public
+    # site is served only over Teredo (the public Teredo servers were shut down years ago).
+    if address.teredo is not None:
+        _server, client = address.teredo
+        return _Wrapped("a Teredo tunnel address", client, refused="a tunnel that is never fetched")
+    return None
+
+
 def _unmapped(address: IPAddress) -> IPAddress:
-    # ::ffff:10.0.0.1 reaches 10.0.0.1, and Python calls every ::ffff:0:0/96 address private.
+    # ::ffff:127.0.0.1 is 127.0.0.1 to the socket API.
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
 
 
-def _forbidden_kind(address: IPAddress, *, allow_loopback: bool) -> str | None:
-    """What kind of non-public address `address` is ("a private address"), or None when it is public."""
-    address = _unmapped(address)
-    if address.is_loopback and allow_loopback:
+def _refusal(address: IPAddress, *, allow_loopback: bool) -> _Refusal | None:
+    """Why `address` may not be reached, or None when it is global unicast."""
+    if allow_loopback and _unmapped(address).is_loopback:
         return None
-    extra_blocked = any(address.version == net.version and address in net for net in EXTRA_BLOCKED_NET_RANGES)
-    if address.is_global and not address.is_multicast and not extra_blocked:
-        return None
-    if address.is_unspecified:
-        return "an unspecified address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address in _METADATA_ADDRESSES:
-        return "the cloud metadata address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if address.version == 4 and address in _SHARED_NET:
-        return "a shared (carrier-grade NAT) address"
-    if address.is_private:
-        return "a private address"
-    if address.is_reserved:
-        return "a reserved address"
-    return "an address that is not public"
+    if isinstance(address, ipaddress.IPv4Address):
+        kind = _ipv4_refusal(address)
+        return _Refusal(kind) if kind else None
+    if wrapped := _wrapped_ipv4(address):
+        kind = _ipv4_refusal(wrapped.ipv4) or wrapped.refused
+        return _Refusal(kind, wrapped) if kind else None
+    kind = _ipv6_refusal(address)
+    return _Refusal(kind) if kind else None
+
+
+def _ipv4_refusal(address: ipaddress.IPv4Address) -> str:
+    for network, kind in _IPV4_REFUSED:
+        if address in network:
+            return kind
+    return "" if address.is_global else "an address that is not public"
+
+
+def _ipv6_refusal(address: ipaddress.IPv6Address) -> str:
+    for network, kind in _IPV6_REFUSED:
+        if address in network:
+            return kind
+    if address not in _IPV6_GLOBAL_UNICAST:
+        return "a reserved address (outside the global unicast range 2000::/3)"
+    return "" if address.is_global else "an address that is not public"
 
 
 class _AddressRefused(requests.RequestException):
-    def __init__(self, url: str, hostname: str, address: IPAddress, kind: str) -> None:
-        super().__init__(f"{address} is {kind}")
+    def __init__(self, url: str, hostname: str, address: IPAddress, refusal: _Refusal) -> None:
+        super().__init__(f"{address} is {refusal.kind}")
         self.url = url
         self.hostname = hostname
         self.address = address
-        self.kind = kind
+        self.kind = refusal.kind
+        self.wrapped = refusal.wrapped
 
     def describe(self) -> str:
-        """E.g. "10.0.0.1 is a private address", "intranet.example resolves to 10.0.0.5, a private address"."""
-        judged = _unmapped(self.address)
+        """E.g. "10.0.0.1 is a private address", "intranet.example resolves to 10.0.0.5, a private address",
+        "64:ff9b::a00:5 is a NAT64 address for 10.0.0.5, a private address"."""
         try:
             literal = ipaddress.ip_address(self.hostname) == self.address
         except ValueError:
             literal = False
-        if literal and judged == self.address:
-            return f"{self.hostname} is {self.kind}"
-        return f"{self.hostname} {'is' if literal else 'resolves to'} {judged}, {self.kind}"
+        wrapped = self.wrapped
+        if wrapped is not None and not wrapped.form:
+            return f"{self.hostname} {'is' if literal else 'resolves to'} {wrapped.ipv4}, {self.kind}"
+        what = f"{wrapped.form} for {wrapped.ipv4}, {self.kind}" if wrapped else self.kind
+        if literal:
+            return f"{self.hostname} is {what}"
+        return f"{self.hostname} resolves to {self.address}, {what}"
 
 
 class _UnresolvableHost(requests.ConnectionError):

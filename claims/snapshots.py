@@ -101,22 +101,47 @@ class PageSeen:
 
 def fetch_page(url: str) -> PageSeen:
     """Fetch `url` through the safe fetcher and extract its main text; FetchError when it cannot."""
-    # Imported here: Evidence.save imports this module, and should not pull in trafilatura.
-    from .extraction.article_text import extract_document, html_to_text
     from .fetching import fetch
 
     page = fetch(url)
-    if page.content_type.startswith("text/plain"):
-        text = page.text.strip()
-    else:
-        text = extract_document(page.text, url=page.final_url).text or html_to_text(page.text)
-    return PageSeen(
-        http_status=page.status,
+    return page_from_body(
+        page.body,
+        content_type=page.content_type,
         final_url=page.final_url,
-        body_sha256=hashlib.sha256(page.body).hexdigest(),
-        text=text,
-        text_sha256=content_hash(text),
+        text=page.text,
+        http_status=page.status,
         fetched_at=page.fetched_at,
+    )
+
+
+def page_from_body(
+    body: bytes,
+    *,
+    content_type: str,
+    final_url: str,
+    text: str | None = None,
+    http_status: int = 200,
+    fetched_at: dt.datetime | None = None,
+) -> PageSeen:
+    """What a page's body says, as a snapshot or a check keeps it: the main text and the hashes.
+
+    `text` is the body decoded (the fetcher decodes with the page's charset); UTF-8 when not given.
+    """
+    # Imported here: Evidence.save imports this module, and should not pull in trafilatura.
+    from .extraction.article_text import extract_document, html_to_text
+
+    decoded = body.decode("utf-8", errors="replace") if text is None else text
+    if content_type.startswith("text/plain"):
+        main_text = decoded.strip()
+    else:
+        main_text = extract_document(decoded, url=final_url).text or html_to_text(decoded)
+    return PageSeen(
+        http_status=http_status,
+        final_url=final_url,
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        text=main_text,
+        text_sha256=content_hash(main_text),
+        fetched_at=fetched_at or timezone.now(),
     )
 
 
@@ -156,6 +181,12 @@ def take_snapshot(evidence_id: int, *, final_attempt: bool = True) -> str:
         if not final:
             raise
         return "failed"
+    return store_reference(evidence_id, url, page)
+
+
+def store_reference(evidence_id: int, url: str, page: PageSeen) -> str:
+    """Store `page` as the source's reference snapshot: "archived", or "already done"
+    when the source has one, failed for good, was deleted or no longer has this `url`."""
     with transaction.atomic():
         evidence = _locked(evidence_id, url)
         if evidence is None or evidence.link_status != Status.UNCHECKED:

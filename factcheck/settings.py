@@ -395,8 +395,9 @@ FACTCHECK_FETCH_MAX_BYTES = envint("FACTCHECK_FETCH_MAX_BYTES", 5_000_000, minim
 FACTCHECK_FETCH_CONNECT_TIMEOUT = envint("FACTCHECK_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
 FACTCHECK_FETCH_READ_TIMEOUT = envint("FACTCHECK_FETCH_READ_TIMEOUT", 15, minimum=1)
 FACTCHECK_FETCH_TOTAL_TIMEOUT = envint("FACTCHECK_FETCH_TOTAL_TIMEOUT", 60, minimum=1)
-FACTCHECK_FETCH_USER_AGENT = os.environ.get(
-    "FACTCHECK_FETCH_USER_AGENT", "FactCheckDesk/1.0 (+https://github.com/factcheck-desk)"
+# Names this deployment, so a site owner who sees our requests knows whom to ask.
+FACTCHECK_FETCH_USER_AGENT = (
+    os.environ.get("FACTCHECK_FETCH_USER_AGENT", "").strip() or f"FactCheckDesk/1.0 (+{SITE_URL})"
 )
 # Host names the fetcher may reach on a loopback address. Empty in production:
 # tests put the name of their local HTTP server here.

@@ -1,10 +1,26 @@
 from __future__ import annotations
 
+import hashlib
+import socket
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
+from claims.management.commands.demo import SOURCE_PAGES
+from claims.models import (
+    Article,
+    Claim,
+    Claimant,
+    Evidence,
+    EvidenceCheck,
+    Outlet,
+    Rating,
+    RatingScale,
+    ReviewEvent,
+    Verdict,
+)
+from claims.normalize import content_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +74,36 @@ def test_demo_is_refused_unless_debug_is_on(settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("demo")
     assert not get_user_model().objects.filter(username="editor").exists()
+
+
+def test_demo_archives_its_sources_from_local_text_without_resolving_a_name(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    lookups: list[str] = []
+
+    def getaddrinfo(host, *args, **kwargs):
+        lookups.append(host)
+        raise AssertionError(f"the demo looked up {host}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    # Run what the commit queues (the sources' snapshot tasks) as `make run` does, in-process.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("demo")
+
+    assert callbacks, "attaching the demo's sources queued no snapshot task"
+    assert lookups == []
+    sources = list(Evidence.objects.order_by("pk"))
+    assert len(sources) == len(SOURCE_PAGES)
+    for source in sources:
+        body = SOURCE_PAGES[source.url].encode()
+        assert source.snapshot_sha256 == hashlib.sha256(body).hexdigest()
+        assert source.snapshot_text == SOURCE_PAGES[source.url].strip()
+        assert source.snapshot_text_sha256 == content_hash(source.snapshot_text)
+        assert source.snapshot_http_status == 200
+        assert source.snapshot_final_url == source.url
+        assert source.snapshot_fetched_at is not None
+        assert source.snapshot_error == ""
+        assert source.link_status == Evidence.LinkStatus.OK
+        assert source.checks.get().kind == EvidenceCheck.Kind.SNAPSHOT

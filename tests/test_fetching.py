@@ -7,9 +7,11 @@ localhost are resolved by a monkeypatched getaddrinfo.
 
 from __future__ import annotations
 
+import runpy
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -29,6 +31,7 @@ CP1252_TEXT = (
     "Les économistes interrogés jugent cette affirmation “trompeuse” et très exagérée."
 )
 ENDLESS_TOTAL = 50_000_000
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "factcheck" / "settings.py"
 _real_getaddrinfo = socket.getaddrinfo
 
 
@@ -211,6 +214,39 @@ def test_sends_configured_user_agent_and_original_host_header(test_hosts, server
     assert headers["User-Agent"] == "FactCheckDesk-test/1.0"
     assert headers["Host"] == f"localhost:{server.port}"
     assert headers["Accept"] == "text/html, application/xhtml+xml, text/plain"
+
+
+def settings_with(monkeypatch, **env: str) -> dict:
+    """factcheck/settings.py as loaded with these variables (and DJANGO_DEBUG on)."""
+    for name in ("SITE_URL", "FACTCHECK_FETCH_USER_AGENT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_default_user_agent_names_the_deployment(test_hosts, server, settings, monkeypatch):
+    loaded = settings_with(monkeypatch, SITE_URL="https://factcheck.example.org/")
+    assert loaded["FACTCHECK_FETCH_USER_AGENT"] == "FactCheckDesk/1.0 (+https://factcheck.example.org)"
+    settings.FACTCHECK_FETCH_USER_AGENT = loaded["FACTCHECK_FETCH_USER_AGENT"]
+
+    fetch(server.url("/page"))
+
+    [(_path, headers)] = server.requests
+    assert headers["User-Agent"] == "FactCheckDesk/1.0 (+https://factcheck.example.org)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("NewsroomBot/2.0 (+https://newsroom.example/bot)", "NewsroomBot/2.0 (+https://newsroom.example/bot)"),
+        ("   ", "FactCheckDesk/1.0 (+https://factcheck.example.org)"),
+    ],
+)
+def test_user_agent_variable_overrides_the_default(monkeypatch, value, expected):
+    loaded = settings_with(monkeypatch, SITE_URL="https://factcheck.example.org", FACTCHECK_FETCH_USER_AGENT=value)
+    assert loaded["FACTCHECK_FETCH_USER_AGENT"] == expected
 
 
 def test_plain_text_without_charset_is_decoded_with_detected_charset(test_hosts, server):
@@ -406,14 +442,14 @@ def test_redirect_from_allowed_host_to_forbidden_address_is_refused(
         ("http://[::1]/", "::1 is a loopback address"),
         ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1 is 127.0.0.1, a loopback address"),
         ("http://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1 is 10.0.0.1, a private address"),
-        ("http://[fd00::1]/", "fd00::1 is a private address"),
+        ("http://[fd00::1]/", "fd00::1 is a unique-local (private) address"),
         ("http://[fe80::1]/", "fe80::1 is a link-local address"),
         ("http://0.0.0.0/", "0.0.0.0 is an unspecified address"),
         ("http://[::]/", ":: is an unspecified address"),
         ("http://100.64.0.1/", "100.64.0.1 is a shared (carrier-grade NAT) address"),
         ("http://224.0.0.1/", "224.0.0.1 is a multicast address"),
-        ("http://240.0.0.1/", "240.0.0.1 is a private address"),
-        ("http://192.88.99.1/", "192.88.99.1 is an address that is not public"),
+        ("http://240.0.0.1/", "240.0.0.1 is a reserved address (240.0.0.0/4)"),
+        ("http://192.88.99.1/", "192.88.99.1 is a 6to4 relay anycast address (192.88.99.0/24, deprecated)"),
         ("http://2130706433/", "2130706433 resolves to 127.0.0.1, a loopback address"),
         ("http://0177.0.0.1/", "0177.0.0.1 resolves to 127.0.0.1, a loopback address"),
         ("https://127.0.0.1/", "127.0.0.1 is a loopback address"),

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import workflow
+from claims import snapshots, workflow
 from claims.defaults import ensure_default_scale
 from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale, Verdict
 from claims.roles import EDITORS, REVIEWERS, sync_role_groups
@@ -50,6 +50,30 @@ ARTICLE_TEXT = "\n\n".join(
 )
 
 
+# The demo's sources are made up (*.example): each one's reference snapshot is stored from
+# this text instead of being fetched, so the demo never looks a name up or connects anywhere.
+SOURCE_PAGES = {
+    "https://police.riverton.example/statistics/2025-transit-incidents": (
+        "2025 transit incident statistics\n\n"
+        "Riverton Police Department\n\n"
+        "Assaults on transit vehicles: 61 in 2025, 52 in 2024. "
+        "Incidents on buses and at stops, reported to or recorded by the department.\n"
+    ),
+    "https://city.riverton.example/budget/2026/transit": (
+        "Adopted budget 2026: transit\n\n"
+        "City of Riverton\n\n"
+        "Fare replacement subsidy: $14.2 million. "
+        "The subsidy replaces the fare revenue the Riverton Transit Authority forgoes since fares were abolished.\n"
+    ),
+    "https://riverton-transit.example/reports/annual-2025": (
+        "Annual report 2025\n\n"
+        "Riverton Transit Authority\n\n"
+        "Forgone fare revenue in 2025 was $13.9 million. "
+        "The authority hired 85 new drivers since the free-fare programme began.\n"
+    ),
+}
+
+
 class Command(BaseCommand):
     help = "Create demo users and a sample article with claims, evidence and a published verdict (DJANGO_DEBUG only)."
 
@@ -61,6 +85,8 @@ class Command(BaseCommand):
             scale = ensure_default_scale(RatingScale, Rating)
             users = self._users()
             self._sample_article(users, scale)
+            # In this transaction: the snapshot tasks queued for its commit find them done.
+            self._archive_sources()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /admin/ as:"))
         for username, password, group, superuser in DEMO_USERS:
             role = "superuser" if superuser else group
@@ -242,3 +268,10 @@ class Command(BaseCommand):
                 "added_by": user,
             },
         )
+
+    def _archive_sources(self):
+        for evidence in Evidence.objects.filter(url__in=SOURCE_PAGES):
+            page = snapshots.page_from_body(
+                SOURCE_PAGES[evidence.url].encode(), content_type="text/plain", final_url=evidence.url
+            )
+            snapshots.store_reference(evidence.pk, evidence.url, page)
