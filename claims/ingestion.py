@@ -432,7 +432,8 @@ def extract_many(article_ids: list[int]) -> int:
             speaker = claim["claimant_id"]
             claim["claimant_id"] = None if speaker is None else claimants[speaker].pk
         new_ids = insert_rows(Claim, claims, ids=True)
-        Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, updated_at=timezone.now())
+        # error: the note a sweep may have left while it waited (claims.recovery).
+        Article.objects.filter(pk__in=done).update(status=Article.Status.DONE, error="", updated_at=timezone.now())
         # Their candidates' matches for the triage queue ("possibly already
         # checked"), in this same transaction.
         done_set = set(done)

@@ -6,6 +6,7 @@ import random
 import socket
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from .models import ServiceHeartbeat
@@ -39,6 +40,13 @@ def publish_due_claims() -> int:
 FETCH_MAX_RETRIES = 5
 
 
+def _backoff(retries: int) -> float:
+    """2, 4, 8, 16, 32 s, with full jitter. A retry waits in the worker that holds
+    its message, unacknowledged, so no countdown may exceed FACTCHECK_RETRY_COUNTDOWN_MAX
+    (the broker's visibility timeout allows for that much, see settings)."""
+    return random.uniform(1, min(settings.FACTCHECK_RETRY_COUNTDOWN_MAX, 2 ** (retries + 1)))  # noqa: S311
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=FETCH_MAX_RETRIES, soft_time_limit=120, time_limit=150)
 def ingest_article(self, article_id: int) -> str:
     """Fetch an article and store its text; queues claim extraction.
@@ -55,9 +63,7 @@ def ingest_article(self, article_id: int) -> str:
     try:
         return ingest(article_id, final_attempt=final)
     except FetchError as exc:
-        # 2, 4, 8, 16, 32 s (capped at 10 min), with full jitter.
-        countdown = random.uniform(1, min(600, 2 ** (self.request.retries + 1)))  # noqa: S311
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
@@ -82,8 +88,7 @@ def snapshot_evidence(self, evidence_id: int) -> str:
     try:
         return take_snapshot(evidence_id, final_attempt=final)
     except FetchError as exc:
-        countdown = random.uniform(1, min(600, 2 ** (self.request.retries + 1)))  # noqa: S311
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=20, soft_time_limit=120, time_limit=150)
@@ -91,7 +96,10 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
     """Check one source for rot and drift (idempotent: see claims.snapshots).
 
     When another check holds the host's request slot, tries again once the
-    slot is free. Without a broker there is nobody to try later: the check is
+    slot is free, or after FACTCHECK_RETRY_COUNTDOWN_MAX seconds if that is
+    sooner (a longer countdown would outlast the broker's visibility timeout
+    and be delivered again meanwhile); the host may still be busy then, and it
+    waits again. Without a broker there is nobody to try later: the check is
     left to the next planned run.
     """
     import datetime as dt
@@ -103,7 +111,8 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
     except HostBusy as exc:
         if self.request.is_eager:
             return "host busy"
-        raise self.retry(countdown=exc.wait + random.uniform(0, 1)) from exc  # noqa: S311
+        countdown = min(exc.wait + random.uniform(0, 1), settings.FACTCHECK_RETRY_COUNTDOWN_MAX)  # noqa: S311
+        raise self.retry(countdown=countdown) from exc
 
 
 @shared_task(ignore_result=True)
@@ -112,6 +121,14 @@ def check_evidence_links() -> int:
     from .snapshots import plan_link_checks
 
     return plan_link_checks()
+
+
+@shared_task(ignore_result=True)
+def requeue_stuck_work() -> dict[str, int]:
+    """Queue again the work a lost worker left in a running state (Celery beat, every minute)."""
+    from .recovery import requeue_stuck_work as requeue
+
+    return requeue().counts()
 
 
 @shared_task(ignore_result=True)

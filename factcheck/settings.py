@@ -321,9 +321,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
+# The longest hard limit of any task: the default above, or the one a task sets
+# itself (claims/tasks.py: time_limit=150 on the fetch, snapshot, link-check,
+# extraction and matching tasks). tests/test_crash_recovery.py holds every
+# registered task to it.
+FACTCHECK_LONGEST_TASK_SECONDS = max(CELERY_TASK_TIME_LIMIT, 150)
+# A retry waits out its countdown in the worker that holds its message, still
+# unacknowledged; claims.tasks keeps every countdown within this.
+FACTCHECK_RETRY_COUNTDOWN_MAX = 60
+# How long a message may rightly stay unacknowledged (acks late): the longest
+# run after the longest countdown, plus a minute for its wait in the worker and
+# for clocks that differ between hosts (the consumer stamps the message, any
+# worker checks the stamp).
+_LONGEST_UNACKED = FACTCHECK_LONGEST_TASK_SECONDS + FACTCHECK_RETRY_COUNTDOWN_MAX + 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The publish timeout bounds how long a caller can wait on an unreachable broker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5, "socket_timeout": 5}
+# Redis hands a message unacknowledged for visibility_timeout seconds to another
+# worker: that is how the task of a worker killed outright (kill -9, out of
+# memory, a lost host) comes back. Redis's default, an hour, left its work stuck
+# that long. Any shorter than _LONGEST_UNACKED, and a task still running (or
+# waiting out a countdown) would be delivered a second time: harmless, the tasks
+# are idempotent, but work done twice. kombu looks for such messages every ~100 s.
+# The socket timeouts bound how long a caller can wait on an unreachable broker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _LONGEST_UNACKED,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 5,
+}
+# Work left in a running state longer than this (an article fetching or
+# extracting, a snapshot never taken) is queued again, once, by claims.recovery:
+# by then the task that had it is gone. Shorter than _LONGEST_UNACKED, a slow
+# task may be run twice (harmless, wasteful); tests set a couple of seconds.
+FACTCHECK_STUCK_AFTER_SECONDS = envint("FACTCHECK_STUCK_AFTER_SECONDS", _LONGEST_UNACKED, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Slow network work and CPU-bound extraction scale separately:
 #   celery -A factcheck worker -Q fetch      and     celery -A factcheck worker -Q extract,default
@@ -350,6 +378,13 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},
     # Plans the next minute of link checks (claims.snapshots.plan_link_checks).
     "check-evidence-links": {"task": "claims.tasks.check_evidence_links", "schedule": 60.0},
+    # Re-queues work a lost worker left behind (claims.recovery). A run that
+    # waited a minute in the queue is dropped: the next one does the same.
+    "requeue-stuck-work": {
+        "task": "claims.tasks.requeue_stuck_work",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # The retry schedule's shortest step is 5 seconds. A run that waited longer
     # than that in the queue is dropped: the next one does the same work.
     "deliver-due-webhooks": {

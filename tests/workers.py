@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -41,9 +42,18 @@ def unique_prefix() -> str:
 
 @contextlib.contextmanager
 def celery_worker(
-    queues: list[str], *, env: dict[str, str] | None = None, name: str = ""
+    queues: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    name: str = "",
+    pool: str = "solo",
+    own_process_group: bool = False,
 ) -> Iterator[subprocess.Popen]:
-    """A worker consuming only ``queues`` (unique per test, so runs sharing a broker never meet)."""
+    """A worker consuming only ``queues`` (unique per test, so runs sharing a broker never meet).
+
+    With ``own_process_group`` it leads a process group of its own, its pool
+    processes with it (``pool="prefork"``), so ``kill_worker`` can kill the whole worker.
+    """
     require_broker()
     full_env = {
         **os.environ,
@@ -60,7 +70,8 @@ def celery_worker(
             "-A",
             "factcheck",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
+            *(["--concurrency=1"] if pool == "prefork" else []),
             "--queues",
             ",".join(queues),
             "--hostname",
@@ -74,6 +85,7 @@ def celery_worker(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=own_process_group,
     )
     try:
         yield proc
@@ -84,6 +96,14 @@ def celery_worker(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def kill_worker(proc: subprocess.Popen) -> None:
+    """Kill the whole worker at once (SIGKILL to its process group: start it with
+    ``own_process_group``), as kill -9 or a lost host would: no shutdown, no acknowledgement."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
 
 
 def output_of(proc: subprocess.Popen) -> str:

@@ -1,0 +1,188 @@
+"""Work a lost worker left behind: found by Celery beat every minute and queued again.
+
+Tasks are acknowledged late, so the message of a worker killed outright
+(kill -9, out of memory, a lost host) comes back from the broker once its
+visibility timeout has passed (settings: a few minutes). Some work never comes
+back that way: a task killed by its hard time limit is acknowledged as failed,
+and a broker that lost its data (a Redis restarted without persistence) lost
+the message. ``requeue_stuck_work`` catches those, and the killed worker's too
+if it comes first, by looking at the work itself:
+
+- an article ``fetching`` whose last change is older than
+  FACTCHECK_STUCK_AFTER_SECONDS: only a running ``ingest`` sets that status,
+  and no fetch, nor its retry countdowns, lasts that long. It goes back to
+  ``pending`` with its fetch queued again;
+- an article ``extracting`` unchanged for as long: queued again. That status is
+  also "waiting in the queue", so a long backlog looks the same; the note and
+  the batch limit below keep that to one spare message per article;
+- an evidence source with no reference snapshot, no snapshot error and no
+  waiting outbox row, added longer ago than that (a running snapshot leaves no
+  trace on the row: ``take_snapshot`` writes only its outcome). Its snapshot is
+  queued again.
+
+Each is changed with a conditional UPDATE (still in that state, unchanged since
+it was read) and its task recorded in the outbox in the same transaction, so
+two sweeps at once, or a sweep racing the task finishing, queue nothing twice.
+Nothing is queued while an unsent outbox row already carries the same task for
+it. Each item is queued again at most once: the sweep leaves a note saying so
+(the article's error, the source's snapshot error, which the task clears when
+it succeeds) and passes over items that carry one. Work lost a second time, or
+an extraction that keeps failing, then waits for a person instead of looping;
+the admin shows why.
+
+What may run twice is harmless because every task is idempotent: ``ingest``
+claims the article under a row lock and does nothing once it is past fetching
+(so the redelivered original and the re-queued copy fetch once between them),
+``extract`` skips an article no longer extracting and spans already saved, a
+snapshot is taken once per URL.
+
+Webhook deliveries need nothing here: a delivery's attempt is claimed with a
+lease (``next_attempt_at`` pushed past the request timeout), so one whose
+worker was lost mid-attempt is due again when the lease runs out and
+``deliver_due_webhooks`` (beat, every 5 seconds) makes the next attempt; the
+lost one's message, redelivered, names an attempt already made and sends
+nothing (``claims.webhooks``; tests/test_crash_recovery.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from . import outbox
+from .ingestion import EXTRACT_TASK, INGEST_TASK
+from .models import Article, Evidence, OutboxMessage
+from .snapshots import SNAPSHOT_TASK
+
+logger = logging.getLogger(__name__)
+
+# Items of each kind queued again per run, oldest first: a backlog that looks
+# stuck costs at most this many spare messages a minute.
+BATCH = 100
+
+
+@dataclass
+class Requeued:
+    """The ids queued again, by kind."""
+
+    fetches: list[int] = field(default_factory=list)
+    extractions: list[int] = field(default_factory=list)
+    snapshots: list[int] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"fetches": len(self.fetches), "extractions": len(self.extractions), "snapshots": len(self.snapshots)}
+
+    @property
+    def total(self) -> int:
+        return len(self.fetches) + len(self.extractions) + len(self.snapshots)
+
+
+def requeue_stuck_work(*, now: dt.datetime | None = None, batch: int = BATCH) -> Requeued:
+    """Queue again the work left in a running state past FACTCHECK_STUCK_AFTER_SECONDS."""
+    now = now or timezone.now()
+    stuck_after = dt.timedelta(seconds=settings.FACTCHECK_STUCK_AFTER_SECONDS)
+    cutoff = now - stuck_after
+    note = (
+        f"No result {_duration(stuck_after)} after it started or was queued (a worker lost mid-task, "
+        f"or a long queue): queued again at {timezone.localtime(now):%Y-%m-%d %H:%M:%S %Z}."
+    )
+    result = Requeued(
+        fetches=_requeue_fetches(cutoff, now, note, batch),
+        extractions=_requeue_extractions(cutoff, now, note, batch),
+        snapshots=_requeue_snapshots(cutoff, note, batch),
+    )
+    if result.total:
+        logger.warning(
+            "re-queued stuck work: %s article fetches %s, %s extractions %s, %s evidence snapshots %s",
+            len(result.fetches),
+            result.fetches,
+            len(result.extractions),
+            result.extractions,
+            len(result.snapshots),
+            result.snapshots,
+        )
+    return result
+
+
+def _requeue_fetches(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
+    stuck = (
+        Article.objects.filter(status=Article.Status.FETCHING, error="", updated_at__lt=cutoff)
+        .exclude(pk__in=_waiting(INGEST_TASK, "article_id"))
+        .order_by("updated_at", "pk")
+        .values_list("pk", "updated_at")[:batch]
+    )
+    done = []
+    for article_id, updated_at in stuck:
+        with transaction.atomic():
+            # Pending again: it is not being fetched, and a sweep passes over pending articles.
+            if Article.objects.filter(
+                pk=article_id, status=Article.Status.FETCHING, error="", updated_at=updated_at
+            ).update(status=Article.Status.PENDING, error=note, updated_at=now):
+                outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article_id)
+                done.append(article_id)
+    return done
+
+
+def _requeue_extractions(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
+    stuck = (
+        Article.objects.filter(status=Article.Status.EXTRACTING, error="", updated_at__lt=cutoff)
+        .exclude(pk__in=_waiting(EXTRACT_TASK, "article_id"))
+        .order_by("updated_at", "pk")
+        .values_list("pk", "updated_at")[:batch]
+    )
+    done = []
+    for article_id, updated_at in stuck:
+        with transaction.atomic():
+            if Article.objects.filter(
+                pk=article_id, status=Article.Status.EXTRACTING, error="", updated_at=updated_at
+            ).update(error=note, updated_at=now):
+                outbox.enqueue(EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, article_id=article_id)
+                done.append(article_id)
+    return done
+
+
+def _requeue_snapshots(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
+    # Evidence keeps no time of its last change; added_at is when its first
+    # snapshot was queued. (A source whose URL changed since has its new
+    # snapshot queued then: if that one is not done by the next sweep, it is
+    # queued once more; the task does it once all the same.)
+    unfinished = Evidence.objects.filter(
+        link_status=Evidence.LinkStatus.UNCHECKED, snapshot_fetched_at__isnull=True, snapshot_error=""
+    )
+    stuck = (
+        unfinished.filter(added_at__lt=cutoff)
+        .exclude(pk__in=_waiting(SNAPSHOT_TASK, "evidence_id"))
+        .order_by("added_at", "pk")
+        .values_list("pk", "url")[:batch]
+    )
+    done = []
+    for evidence_id, url in stuck:
+        with transaction.atomic():
+            # The snapshot error is the "retried later" message take_snapshot
+            # shows meanwhile; it clears it when the snapshot is taken.
+            if unfinished.filter(pk=evidence_id, url=url).update(snapshot_error=note):
+                outbox.enqueue(SNAPSHOT_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, evidence_id=evidence_id)
+                done.append(evidence_id)
+    return done
+
+
+def _waiting(task: str, key: str) -> QuerySet:
+    """The ids in the unsent outbox rows of ``task`` (few, and read through the outbox's partial index)."""
+    return (
+        OutboxMessage.objects.filter(task=task, sent_at__isnull=True)
+        .annotate(item_id=Cast(KT(f"kwargs__{key}"), BigIntegerField()))
+        .values("item_id")
+    )
+
+
+def _duration(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60} min" if seconds >= 120 and not seconds % 60 else f"{seconds} s"
