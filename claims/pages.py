@@ -6,6 +6,8 @@ templates autoescape everything the desk or a claimant wrote.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
@@ -112,10 +114,34 @@ def corrections(request):
     return render(request, "claims/corrections.html", {"entries": public_corrections()})
 
 
+# Characters XML 1.0 cannot carry at all; Django's feed writer refuses them
+# (UnserializableContentError), which would take the whole feed down.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _feed_text(value: str) -> str:
+    return _XML_INVALID.sub("", value)
+
+
+class PlainTextAtom1Feed(Atom1Feed):
+    """Atom whose entry summaries are plain text.
+
+    Django writes ``<summary type="html">``: a reader unescapes it once and
+    renders what the desk or a claimant typed as markup. As ``type="text"``
+    (RFC 4287, 3.1.1) the reader shows it as typed; titles carry no ``type``
+    and so are text already.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class FactCheckFeed(Feed):
     """New and corrected fact-checks, as Atom."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtom1Feed
     title = "Fact-checks"
     description = "New and corrected fact-checks."
 
@@ -127,10 +153,10 @@ class FactCheckFeed(Feed):
 
     def item_title(self, verdict):
         title = f"{verdict.headline}: {verdict.rating.label}"
-        return f"Corrected: {title}" if verdict.revision > 1 else title
+        return _feed_text(f"Corrected: {title}" if verdict.revision > 1 else title)
 
     def item_description(self, verdict):
-        return verdict.summary
+        return _feed_text(verdict.summary)
 
     def item_link(self, verdict):
         return f"/fact-checks/{verdict.claim.slug}/"

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rest_framework_api_key",
+    "csp",
     "claims",
 ]
 
@@ -134,6 +136,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -262,6 +265,34 @@ CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). Scripts are files from this server or
+# carry the request's nonce (nonce="{{ request.csp_nonce }}" in a template; the
+# header names it only on pages that use it): no inline script, no inline event
+# handler, no eval. The API docs view adds what Redoc needs (factcheck/urls.py):
+# workers from blob: URLs and the hash of one stylesheet.
+_csp_report_uri = os.environ.get("DJANGO_CSP_REPORT_URI", "").strip()
+if _csp_report_uri and not (_csp_report_uri.startswith("/") and not _csp_report_uri.startswith("//")):
+    _csp_report_uri = envurl("DJANGO_CSP_REPORT_URI", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Style sheets are files from this server; Redoc's generated <style> elements carry the nonce.
+        "style-src": [SELF, NONCE],
+        # style="..." attributes only (CSP 3): claims/admin.py renders a few (link-check badges,
+        # pre-wrapped text) and DRF's browsable API many. An attribute runs no script and loads
+        # nothing img-src/font-src refuse; a browser without style-src-attr applies style-src and
+        # merely drops them.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "report-uri": _csp_report_uri or None,
+    },
+}
 
 # --- REST framework ---------------------------------------------------------
 

@@ -27,7 +27,8 @@ def published(editor, reviewer, default_scale):
 
 def ld_json_blocks(html: str) -> list[dict]:
     return [
-        json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        json.loads(block)
+        for block in re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
     ]
 
 
