@@ -30,6 +30,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 
 from .matching.triage import queue_matching
 from .models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
@@ -81,9 +82,18 @@ def current_draft(claim: Claim) -> Verdict | None:
     return claim.verdicts.filter(status=Verdict.Status.DRAFT).first()
 
 
+def correction_drafts() -> Prefetch:
+    """Prefetch for lists that show claims as the desk edits them (``working_claim`` then runs no query)."""
+    drafts = Verdict.objects.filter(status=Verdict.Status.DRAFT, revision__gt=1).select_related("claimant")
+    return Prefetch("verdicts", queryset=drafts, to_attr="correction_drafts")
+
+
 def working_claim(claim: Claim) -> dict[str, Any]:
     """The claim's public fields as the desk is editing them: the correction draft's during a correction."""
-    draft = current_draft(claim)
+    if hasattr(claim, "correction_drafts"):
+        draft = claim.correction_drafts[0] if claim.correction_drafts else None
+    else:
+        draft = current_draft(claim)
     if draft is not None and draft.revision > 1:
         return {name: getattr(draft, attr) for name, attr in PUBLIC_CLAIM_FIELDS.items()}
     return {name: getattr(claim, name) for name in PUBLIC_CLAIM_FIELDS}
@@ -91,7 +101,7 @@ def working_claim(claim: Claim) -> dict[str, Any]:
 
 def _lock(claim_id: int, by: AbstractBaseUser, permission: str) -> Claim:
     try:
-        claim = Claim.objects.select_for_update().select_related("assignee").get(pk=claim_id)
+        claim = Claim.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=claim_id)
     except Claim.DoesNotExist:
         raise GuardFailed(f"Claim #{claim_id} does not exist.") from None
     if not by.has_perm(permission):

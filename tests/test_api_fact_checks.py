@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import workflow
+from claims import editing, workflow
 from claims.models import Claim, Claimant, ClaimantContact, Verdict
 
 from .factories import (
@@ -50,6 +50,12 @@ def everything(people, default_scale):
     workflow.correct(public.pk, by=editor, note=f"internal {SECRET} note")
     public.verdicts.filter(status=Verdict.Status.DRAFT).update(headline=f"draft {SECRET}", correction_note=SECRET)
     EvidenceFactory(claim=public, url=f"https://{SECRET.lower()}.example/new", excerpt=SECRET)
+    # The correction rewords the claim and its claimant is renamed: public only once approved.
+    editing.update_claim(public.pk, by=reviewer, changes={"text": f"reworded {SECRET} claim"})
+    editing.change_claimant(public.claimant_id, by=editor, changes={"name": f"{SECRET} renamed"})
+    editing.update_evidence(
+        public.evidence.order_by("pk").first().pk, by=reviewer, changes={"title": f"{SECRET} retitled"}
+    )
     ClaimantContact.objects.create(claim=public, method="email", contact_details=SECRET, response=SECRET)
     for status in [s for s in Claim.Status.values if s not in ("published", "duplicate", "retracted", "scheduled")]:
         claim = ClaimFactory(text=f"{status} claim {SECRET}", claimant=ClaimantFactory(name=f"{SECRET} {status}"))

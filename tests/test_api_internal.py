@@ -124,3 +124,27 @@ def test_anonymous_clients_see_nothing_internal():
         f"/api/v1/claims/{claim.pk}/evidence/",
     ]:
         assert client.get(url).status_code in (401, 403), url
+
+
+def test_claim_list_runs_a_fixed_number_of_queries_with_corrections_under_way(editor, reviewer, default_scale):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims import workflow
+
+    client = as_user(editor)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/claims/").status_code == 200
+        return len(captured)
+
+    corrected = advance(ClaimFactory(), Claim.Status.PUBLISHED, editor, reviewer)
+    workflow.correct(corrected.pk, by=editor, note="Fix.")
+    few = count()
+    for _ in range(5):
+        claim = advance(ClaimFactory(), Claim.Status.PUBLISHED, editor, reviewer)
+        workflow.correct(claim.pk, by=editor, note="Fix.")
+        ClaimFactory()
+    # The key and its user, the page of claims with their claimants, the correction drafts held for them.
+    assert count() == few

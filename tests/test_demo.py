@@ -80,6 +80,8 @@ def test_demo_archives_its_sources_from_local_text_without_resolving_a_name(
     settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.DEBUG = True
+    # As `make run` has it: no broker, the outbox runs each task in this process after commit.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     lookups: list[str] = []
 
     def getaddrinfo(host, *args, **kwargs):

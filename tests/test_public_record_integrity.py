@@ -441,3 +441,50 @@ def test_a_published_revision_refuses_changes(published):
         verdict.save(update_fields=["headline"])
     assert Verdict.objects.get(pk=verdict.pk).headline != "Quietly changed"
     assert Claimant.objects.filter(name="Original Speaker").exists()
+
+
+def _race(calls) -> list[int]:
+    """Run the calls at the same moment, each on its own connection; their status codes."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        barrier.wait()
+        try:
+            results.append(call().status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_adds_of_one_source_give_one_success_and_one_clear_refusal(editor, reviewer, default_scale):
+    claim = advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)
+    body = {"url": "https://stats.example.org/raced", "stance": "supports"}
+    clients = [api(reviewer), api(editor)]
+    results = _race([lambda c=c: c.post(f"/api/v1/claims/{claim.pk}/evidence/", body, format="json") for c in clients])
+    assert results[0] == 201 and results[1] in (400, 409), results
+    assert claim.evidence.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_first_drafts_make_one_draft_and_no_server_error(editor, reviewer, default_scale):
+    claim = advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)
+    url = f"/api/v1/claims/{claim.pk}/verdict-draft/"
+    clients = [api(reviewer), api(reviewer)]
+    results = _race(
+        [lambda c=c, n=n: c.put(url, {**DRAFT, "headline": f"Draft {n}"}, format="json") for n, c in enumerate(clients)]
+    )
+    # One makes the draft; the other, waiting on the claim's lock, then writes to it (or is told of the conflict).
+    assert results[0] in (200, 409) and results[1] == 201, results
+    assert claim.verdicts.filter(status=Verdict.Status.DRAFT).count() == 1

@@ -292,7 +292,7 @@ class ClaimViewSet(
 
     serializer_class = ClaimSerializer
     permission_classes = PERMISSIONS
-    queryset = Claim.objects.select_related("claimant").order_by("-pk")
+    queryset = Claim.objects.select_related("claimant").prefetch_related(editing.correction_drafts()).order_by("-pk")
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def _claim(self, pk) -> Claim:

@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import snapshots, workflow
+from claims import editing, snapshots, workflow
 from claims.defaults import ensure_default_scale
-from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale, Verdict
+from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale
 from claims.roles import EDITORS, REVIEWERS, sync_role_groups
 
 DEMO_USERS = [
@@ -240,33 +240,34 @@ class Command(BaseCommand):
                 responded_at=timezone.now(),
                 recorded_by=reviewer,
             )
-            Verdict.objects.create(
-                claim=cost,
-                rating=scale.ratings.get(label="True"),
-                headline="Free buses cost Riverton $14 million a year",
-                summary="The adopted 2026 budget and the transit authority's annual report both put the cost at about $14 million.",
-                explanation=(
-                    "The city's adopted budget lists a fare-replacement subsidy of $14.2 million, and the transit "
-                    "authority's 2025 annual report puts forgone fare revenue at $13.9 million. Both round to the "
-                    "$14 million the authority cited."
-                ),
-                author=reviewer,
+            editing.save_draft(
+                cost.pk,
+                by=reviewer,
+                changes={
+                    "rating": scale.ratings.get(label="True"),
+                    "headline": "Free buses cost Riverton $14 million a year",
+                    "summary": "The adopted 2026 budget and the transit authority's annual report both put the cost at about $14 million.",
+                    "explanation": (
+                        "The city's adopted budget lists a fare-replacement subsidy of $14.2 million, and the transit "
+                        "authority's 2025 annual report puts forgone fare revenue at $13.9 million. Both round to the "
+                        "$14 million the authority cited."
+                    ),
+                },
             )
             workflow.submit(cost.pk, by=reviewer, note="Two official sources agree.")
             workflow.approve(cost.pk, by=editor)
 
     def _evidence(self, claim, user, url, title, publisher, excerpt, stance, source_type):
-        Evidence.objects.get_or_create(
-            claim=claim,
+        # Through the editing service, as the admin and the API attach sources (its snapshot queued with it).
+        editing.attach_evidence(
+            claim.pk,
+            by=user,
             url=url,
-            defaults={
-                "title": title,
-                "publisher": publisher,
-                "excerpt": excerpt,
-                "stance": stance,
-                "source_type": source_type,
-                "added_by": user,
-            },
+            stance=stance,
+            title=title,
+            publisher=publisher,
+            excerpt=excerpt,
+            source_type=source_type,
         )
 
     def _archive_sources(self):
