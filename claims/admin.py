@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from . import editing, ingestion, snapshots, webhooks, workflow
+from .admin_safety import SafeInputMixin, protect_admins
 from .forms import TransitionForm
 from .matching import triage as matching
 from .models import (
@@ -107,7 +108,7 @@ class LanguageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Outlet)
-class OutletAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class OutletAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["name", "domain", "article_count", "created_at"]
     search_fields = ["name", "domain"]
 
@@ -143,7 +144,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class ArticleAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ["__str__", "outlet", "status", "language", "published_at", "claim_count", "created_at"]
     list_filter = ["status", LanguageFilter, "outlet"]
@@ -267,7 +268,7 @@ def highlight_claims(text: str, claims) -> str:
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
+class ClaimantAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "description", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
@@ -300,7 +301,7 @@ class EditableRecordInlineMixin:
         return editing.may_edit(obj, request.user) and super().has_delete_permission(request, obj)
 
 
-class EvidenceInline(EditableRecordInlineMixin, HttpsURLsMixin, admin.StackedInline):
+class EvidenceInline(SafeInputMixin, EditableRecordInlineMixin, HttpsURLsMixin, admin.StackedInline):
     model = Evidence
     fields = [("url", "stance", "source_type"), ("title", "publisher"), "excerpt", ("link", "snapshot")]
     readonly_fields = ["snapshot", "link"]
@@ -565,7 +566,12 @@ class AssigneeFilter(admin.SimpleListFilter):
         return [(str(pk), username) for pk, username in users.values_list("pk", "username")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(assignee_id=self.value()) if self.value() else queryset
+        value = self.value()
+        if not value:
+            return queryset
+        if not (value.isascii() and value.isdigit()):
+            raise admin.options.IncorrectLookupParameters(f"assignee: a user id is a number, not {value[:50]!r}")
+        return queryset.filter(assignee_id=int(value))
 
 
 QUEUE_ORDERING = {
@@ -580,7 +586,7 @@ QUEUE_ORDERING = {
 
 
 @admin.register(Claim)
-class ClaimAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
+class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "possibly_checked",
@@ -965,7 +971,7 @@ def link_badge(evidence: Evidence) -> str:
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
+class EvidenceAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "claim",
@@ -1090,7 +1096,7 @@ class RatingInline(HttpsURLsMixin, admin.TabularInline):
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class RatingScaleAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["name", "version", "is_default", "rating_count", "created_at"]
     list_filter = ["is_default"]
     search_fields = ["name"]
@@ -1105,7 +1111,7 @@ class RatingScaleAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class RatingAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["label", "scale", "value", "order", "retired", "verdict_count"]
     list_filter = ["retired", "scale"]
     list_select_related = ["scale"]
@@ -1120,7 +1126,7 @@ class RatingAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
+class VerdictAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["headline", "claim", "rating", "status", "revision", "author", "approver", "published_at"]
     # Filter on the label, not the Rating row: listing ratings by their
     # __str__ would cost one scale query per rating.
@@ -1155,7 +1161,7 @@ class VerdictAdmin(RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(HttpsURLsMixin, admin.ModelAdmin):
+class ReviewEventAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = ["created_at", "claim", "action", "from_status", "to_status", "actor_username", "note"]
     list_filter = ["action", "to_status"]
     list_select_related = ["claim"]
@@ -1173,7 +1179,7 @@ class ReviewEventAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(ClaimantContact)
-class ClaimantContactAdmin(admin.ModelAdmin):
+class ClaimantContactAdmin(SafeInputMixin, admin.ModelAdmin):
     list_display = ["claim", "contacted_at", "method", "contact_details", "responded_at", "recorded_by"]
     list_filter = ["method"]
     list_select_related = ["claim", "recorded_by"]
@@ -1188,7 +1194,7 @@ class ClaimantContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExternalReview)
-class ExternalReviewAdmin(admin.ModelAdmin):
+class ExternalReviewAdmin(SafeInputMixin, admin.ModelAdmin):
     """Other organisations' fact-checks: references, read-only (imports write them)."""
 
     list_display = ["claim_reviewed", "publisher_name", "rating_text", "local_rating", "review_date", "language"]
@@ -1205,7 +1211,7 @@ class ExternalReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceHeartbeat)
-class ServiceHeartbeatAdmin(admin.ModelAdmin):
+class ServiceHeartbeatAdmin(SafeInputMixin, admin.ModelAdmin):
     list_display = ["service", "hostname", "seen_at"]
     readonly_fields = ["service", "hostname", "seen_at"]
 
@@ -1217,7 +1223,7 @@ class ServiceHeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(APIKeyModelAdmin):
+class APIKeyAdmin(SafeInputMixin, APIKeyModelAdmin):
     """Keys are shown once, when created, and stored hashed; revoke or let them expire."""
 
     list_display = [*APIKeyModelAdmin.list_display, "user", "scope"]
@@ -1261,7 +1267,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(SafeInputMixin, admin.ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ["__str__", "url", "event_list", "active", "disabled_at", "created_at"]
     list_filter = ["active"]
@@ -1350,7 +1356,7 @@ class WebhookAttemptInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(SafeInputMixin, admin.ModelAdmin):
     """The delivery log: one row per event and subscription, its attempts inline."""
 
     list_display = [
@@ -1415,3 +1421,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             self.message_user(request, f"Redelivery queued for {queued} delivery(ies).", messages.SUCCESS)
         for message in refused:
             self.message_user(request, message, messages.ERROR)
+
+
+# The admins other apps registered (django.contrib.auth's users and groups) get the same safety net.
+protect_admins(admin.site)

@@ -6,7 +6,9 @@ import functools
 import hashlib
 import ipaddress
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ValidationError
 
 # Query parameters that identify a campaign or a click, never the document.
 TRACKING_PARAMS = frozenset(
@@ -30,27 +32,35 @@ TRACKING_PARAMS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+class InvalidURL(ValueError):
+    """A URL that normalize_url refuses; the message says why, for the person who typed it."""
+
+    def sentence(self) -> str:
+        message = str(self)
+        return f"{message[:1].upper()}{message[1:]}."
+
+
 def normalize_url(url: str) -> str:
     """Canonical form of an http(s) URL: lower-case scheme and host, no default
     port, no fragment, no tracking parameters, remaining parameters sorted.
 
-    Raises ValueError with a readable message for anything that is not an
-    absolute http(s) URL.
+    Raises InvalidURL (a ValueError) with a readable message for anything that
+    is not an absolute http(s) URL.
     """
     url = (url or "").strip()
     if not url:
         return ""
     try:
         parts = urlsplit(url)
-        port = parts.port
     except ValueError as exc:
-        raise ValueError(f"not a valid URL: {exc}") from None
+        raise InvalidURL(f"not a valid URL: {exc}") from None
+    port = url_port(parts)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise ValueError(f"only http and https URLs are accepted, not {scheme or 'a relative URL'!r}")
+        raise InvalidURL(f"only http and https URLs are accepted, not {scheme or 'a relative URL'!r}")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise ValueError("the URL names no host")
+        raise InvalidURL("the URL names no host")
     try:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -65,6 +75,28 @@ def normalize_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+def url_port(parts: SplitResult) -> int | None:
+    """The port of a split URL (None if it names none).
+
+    ``SplitResult.port`` raises a bare ValueError for a port that is not a
+    number or is above 65535; this raises InvalidURL naming the port instead.
+    """
+    try:
+        return parts.port
+    except ValueError:
+        # What urllib read as the port: after the user info, and after an IPv6 literal's brackets.
+        port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+        raise InvalidURL(f"the port must be a whole number up to 65535, not {port[:20]!r}") from None
+
+
+def validate_http_url(value: str) -> None:
+    """Form and serializer validator: refuses what normalize_url would refuse when the row is saved."""
+    try:
+        normalize_url(value)
+    except InvalidURL as exc:
+        raise ValidationError(exc.sentence(), code="invalid_url") from None
 
 
 def url_host(url: str) -> str:

@@ -307,6 +307,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's parsers, with a JSON nesting limit and DATA_UPLOAD_MAX_MEMORY_SIZE on multipart bodies whole.
+    "DEFAULT_PARSER_CLASSES": [
+        "claims.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "claims.api.parsers.MultiPartParser",
+    ],
+    # DRF's handler, plus: a body over the limit is a 413, a URL refused on save a 400,
+    # a unique-constraint race a 409.
+    "EXCEPTION_HANDLER": "claims.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 
 from django.http import Http404
 from django.utils.http import http_date, parse_etags, quote_etag
@@ -10,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer
@@ -30,6 +32,9 @@ BAD_REQUEST = {400: OpenApiResponse(OpenApiTypes.OBJECT, description="A paramete
 NOT_FOUND = {404: OpenApiResponse(OpenApiTypes.OBJECT, description="No published fact-check with this id.")}
 # No credentials are needed, but a wrong API key is refused rather than ignored.
 PUBLIC_ERRORS = {**UNAUTHORIZED, **THROTTLED}
+# A cursor's position, as DRF writes it: str() of an aware published_at,
+# "2026-03-20 15:00:00+00:00", with microseconds when there are some.
+POSITION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?[+-][0-9]{2}:[0-9]{2}")
 
 
 class FactCheckPagination(CursorPagination):
@@ -39,6 +44,30 @@ class FactCheckPagination(CursorPagination):
 
     def get_ordering(self, request, queryset, view):
         return ORDERINGS[request.query_params.get("ordering", "-published")]
+
+    def decode_cursor(self, request):
+        """DRF's cursor, its position checked: 404 "Invalid cursor" (as DRF answers
+        a cursor it cannot decode) for any position this API does not give out.
+
+        DRF decodes the base64 and the offset but passes the position to the
+        query as it is: a forged one (``p=abc``, 30 February) failed there with
+        a 500, and so did an offset PostgreSQL refuses (``-23:00``).
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        return cursor._replace(position=self.checked_position(cursor.position))
+
+    def checked_position(self, position: str) -> str:
+        """The position in UTC, or NotFound unless it is a published_at as str() writes it."""
+        if not POSITION.fullmatch(position):
+            raise NotFound(self.invalid_cursor_message)
+        try:
+            # In UTC, as the positions we give out are: PostgreSQL refuses offsets
+            # beyond 15:59, and near year 1 or 9999 a time may not exist in UTC.
+            return str(dt.datetime.fromisoformat(position).astimezone(dt.UTC))
+        except (ValueError, OverflowError):  # 30 February, 25 o'clock
+            raise NotFound(self.invalid_cursor_message) from None
 
 
 class PublicAPIView(generics.GenericAPIView):
