@@ -50,6 +50,9 @@ def fact_check_list(request):
 
 @require_safe
 def fact_check_detail(request, slug):
+    if "\x00" in slug:
+        # PostgreSQL refuses NUL in a text parameter; no slug holds one.
+        raise Http404("No published fact-check at this address.")
     claim = get_object_or_404(Claim, slug=slug)
     verdict = published_fact_checks().filter(claim=claim).first()
     if verdict is None:

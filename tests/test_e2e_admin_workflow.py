@@ -207,9 +207,14 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         "claims.claim.accepted",
         "claims.claim.assigned",
         "claims.claim.research_started",
+        # Every change to the record the public will read is in the audit trail too.
+        "claims.evidence.added",
+        "claims.evidence.added",
+        "claims.verdict.draft_created",
         "claims.claim.submitted",
         "claims.verdict.published",
     ]
+    assert set(verdict.contributors.values_list("username", flat=True)) == {"reviewer"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -54,6 +54,7 @@ def test_detail_page_has_one_claimreview_matching_the_api(client, published):
 
 def test_unknown_or_unpublished_address_is_not_found(client, published):
     assert client.get("/fact-checks/no-such-fact-check-1/").status_code == 404
+    assert client.get("/fact-checks/%00/").status_code == 404  # NUL: PostgreSQL would refuse the query
 
 
 def test_retracted_fact_check_says_so_with_its_reason(client, published, editor):
