@@ -252,7 +252,9 @@ def _normalized(url: str) -> str:
     try:
         return normalize_url(url)
     except ValueError as exc:
-        raise GuardFailed(f"The source URL is not valid: {exc}", errors={"url": [str(exc)]}) from None
+        detail = str(exc)
+        detail = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+        raise GuardFailed(f"The source URL is not valid. {detail}", errors={"url": [detail]}) from None
 
 
 def _clean_evidence(evidence: Evidence, fields: list[str]) -> None:
