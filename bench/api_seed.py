@@ -1,6 +1,6 @@
 """Bulk-loads published fact-checks for the API benchmark, with COPY.
 
-The rows are what the workflow leaves behind (claims/workflow.py): a published
+The rows are what the workflow leaves behind (claims/review/workflow.py): a published
 claim with its public slug and version, the published verdict revision on the
 default scale (approved by an editor, written by a reviewer), 2-4 evidence
 items added before publication (most archived), an article appearance with

@@ -39,7 +39,7 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from claims.imports import import_reviews, read_reviews
+        from claims.matching.imports import import_reviews, read_reviews
         from claims.models import ExternalReview
 
         call_command("migrate", verbosity=0)

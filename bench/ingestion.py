@@ -301,7 +301,7 @@ class Round:
 def floor_round(files: list[tuple[int, Path]]) -> Round:
     from claims.extraction.article_text import extract_document
     from claims.extraction.candidates import split_sentences
-    from claims.sources import read_source
+    from claims.intake.sources import read_source
 
     steps: Counter[str] = Counter()
     cpu = time.process_time()
@@ -329,8 +329,8 @@ BATCH = 50  # as `manage.py ingest --sync` does: one transaction per batch of fi
 
 def ingest_batch(batch: list[tuple[int, Path]], steps: Counter[str] | None = None) -> int:
     """Files through the pipeline the way `ingest --sync` takes them; returns the claims created."""
-    from claims import ingestion
-    from claims.sources import read_source
+    from claims.intake import ingestion
+    from claims.intake.sources import read_source
 
     t0 = time.perf_counter()
     pages = [(index, read_source(str(path)).html) for index, path in batch]
@@ -422,8 +422,8 @@ def count_queries(singles: list[tuple[int, Path]], batch: list[tuple[int, Path]]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from claims import ingestion
-    from claims.sources import read_source
+    from claims.intake import ingestion
+    from claims.intake.sources import read_source
 
     single: Counter[str] = Counter()
     for index, path in singles:

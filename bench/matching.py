@@ -149,8 +149,8 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from claims.imports import ImportedReview, import_reviews, read_reviews
         from claims.matching import backends, match
+        from claims.matching.imports import ImportedReview, import_reviews, read_reviews
         from claims.models import Claim, ExternalReview
 
         call_command("migrate", verbosity=0)

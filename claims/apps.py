@@ -10,7 +10,7 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import roles
+        from claims.review import roles
 
         # Permissions exist only after migrate has created them, so the role
         # groups are kept in step here rather than in a migration.

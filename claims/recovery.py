@@ -41,7 +41,7 @@ lease (``next_attempt_at`` pushed past the request timeout), so one whose
 worker was lost mid-attempt is due again when the lease runs out and
 ``deliver_due_webhooks`` (beat, every 5 seconds) makes the next attempt; the
 lost one's message, redelivered, names an attempt already made and sends
-nothing (``claims.webhooks``; tests/test_crash_recovery.py).
+nothing (``claims.publishing.webhooks``; tests/test_crash_recovery.py).
 """
 
 from __future__ import annotations
@@ -57,10 +57,11 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from claims.evidence.snapshots import SNAPSHOT_TASK
+from claims.intake.ingestion import EXTRACT_TASK, INGEST_TASK
+from claims.models import Article, Evidence, OutboxMessage
+
 from . import outbox
-from .ingestion import EXTRACT_TASK, INGEST_TASK
-from .models import Article, Evidence, OutboxMessage
-from .snapshots import SNAPSHOT_TASK
 
 logger = logging.getLogger(__name__)
 

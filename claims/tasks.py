@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import ServiceHeartbeat
+from claims.models import ServiceHeartbeat
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -28,7 +28,7 @@ def publish_due_claims() -> int:
     Each claim is published in its own transaction under a row lock and only
     while it is still scheduled, so overlapping or repeated runs publish once.
     """
-    from . import workflow
+    from claims.review import workflow
 
     published = 0
     for claim_id in workflow.due_scheduled_claim_ids():
@@ -56,8 +56,9 @@ def ingest_article(self, article_id: int) -> str:
     article. Without a broker there is nobody to retry later, so the first
     failure is stored at once.
     """
+    from claims.intake.ingestion import ingest
+
     from .fetching import FetchError
-    from .ingestion import ingest
 
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
@@ -69,7 +70,7 @@ def ingest_article(self, article_id: int) -> str:
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def extract_article_claims(article_id: int) -> int:
     """Save an article's check-worthy claims as candidates (idempotent); their matching is queued with them."""
-    from .ingestion import extract
+    from claims.intake.ingestion import extract
 
     return extract(article_id)
 
@@ -81,8 +82,9 @@ def snapshot_evidence(self, evidence_id: int) -> str:
     Transient fetch failures retry with exponential backoff and jitter, as
     ingest_article's do; the last failure is stored on the evidence.
     """
+    from claims.evidence.snapshots import take_snapshot
+
     from .fetching import FetchError
-    from .snapshots import take_snapshot
 
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
@@ -93,7 +95,7 @@ def snapshot_evidence(self, evidence_id: int) -> str:
 
 @shared_task(bind=True, ignore_result=True, max_retries=20, soft_time_limit=120, time_limit=150)
 def check_evidence_link(self, evidence_id: int, requested_at: str | None = None) -> str:
-    """Check one source for rot and drift (idempotent: see claims.snapshots).
+    """Check one source for rot and drift (idempotent: see claims.evidence.snapshots).
 
     When another check holds the host's request slot, tries again once the
     slot is free, or after FACTCHECK_RETRY_COUNTDOWN_MAX seconds if that is
@@ -104,7 +106,7 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
     """
     import datetime as dt
 
-    from .snapshots import HostBusy, check_link
+    from claims.evidence.snapshots import HostBusy, check_link
 
     try:
         return check_link(evidence_id, requested_at=dt.datetime.fromisoformat(requested_at) if requested_at else None)
@@ -118,7 +120,7 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
 @shared_task(ignore_result=True)
 def check_evidence_links() -> int:
     """Queue the next minute of link checks of published sources (Celery beat, every minute)."""
-    from .snapshots import plan_link_checks
+    from claims.evidence.snapshots import plan_link_checks
 
     return plan_link_checks()
 
@@ -138,7 +140,7 @@ def deliver_webhook(delivery_id: int, attempt: int) -> str | None:
     Queued through the outbox when an event is recorded or redelivered; a
     message run twice sends once. Retries are the beat's job (``deliver_due_webhooks``).
     """
-    from . import webhooks
+    from claims.publishing import webhooks
 
     return webhooks.deliver(delivery_id, attempt=attempt)
 
@@ -146,7 +148,7 @@ def deliver_webhook(delivery_id: int, attempt: int) -> str | None:
 @shared_task(ignore_result=True)
 def deliver_due_webhooks() -> int:
     """Make every due webhook attempt (Celery beat, every 5 seconds); overlapping runs share the work."""
-    from . import webhooks
+    from claims.publishing import webhooks
 
     return webhooks.deliver_due()
 
@@ -154,6 +156,6 @@ def deliver_due_webhooks() -> int:
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def match_claims(claim_ids: list[int]) -> int:
     """Compute and store the matches of these claims for the triage queue (idempotent)."""
-    from .matching.triage import refresh_matches
+    from claims.matching.triage import refresh_matches
 
     return sum(refresh_matches(claim_id) for claim_id in claim_ids)

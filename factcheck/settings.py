@@ -151,7 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.organization",
+                "claims.site.context_processors.organization",
             ],
         },
     },
@@ -280,7 +280,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE],
         # Style sheets are files from this server; Redoc's generated <style> elements carry the nonce.
         "style-src": [SELF, NONCE],
-        # style="..." attributes only (CSP 3): claims/admin.py renders a few (link-check badges,
+        # style="..." attributes only (CSP 3): claims/admin/ renders a few (link-check badges,
         # pre-wrapped text) and DRF's browsable API many. An attribute runs no script and loads
         # nothing img-src/font-src refuse; a browser without style-src-attr applies style-src and
         # merely drops them.
@@ -416,7 +416,7 @@ FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5,
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "claims.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-due-claims": {"task": "claims.tasks.publish_due_claims", "schedule": 60.0},
-    # Plans the next minute of link checks (claims.snapshots.plan_link_checks).
+    # Plans the next minute of link checks (claims.evidence.snapshots.plan_link_checks).
     "check-evidence-links": {"task": "claims.tasks.check_evidence_links", "schedule": 60.0},
     # Re-queues work a lost worker left behind (claims.recovery). A run that
     # waited a minute in the queue is dropped: the next one does the same.
@@ -478,7 +478,7 @@ FACTCHECK_FETCH_USER_AGENT = (
 # tests put the name of their local HTTP server here.
 FACTCHECK_FETCH_TEST_HOSTS = envlist("FACTCHECK_FETCH_TEST_HOSTS", [])
 
-# Evidence link checks (claims.snapshots): the sources of published fact-checks
+# Evidence link checks (claims.evidence.snapshots): the sources of published fact-checks
 # are re-checked at most once per FACTCHECK_LINK_CHECK_HOURS, oldest first, at most
 # FACTCHECK_LINK_CHECK_BATCH a minute and one request per host per
 # FACTCHECK_LINK_CHECK_HOST_SECONDS; a source failing FACTCHECK_LINK_GONE_AFTER

@@ -4,7 +4,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from claims import dashboard, pages, views
+from claims.admin import dashboard
+from claims.site import health as views
+from claims.site import pages
 
 admin.site.site_header = "Fact-check desk"
 admin.site.site_title = "Fact-check desk"

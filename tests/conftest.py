@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from claims.defaults import ensure_default_scale
 from claims.models import Rating, RatingScale
-from claims.roles import EDITORS, REVIEWERS, sync_role_groups
+from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
 from .factories import UserFactory
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
-from claims.workflow import source_record
+from claims.review.workflow import source_record
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -175,7 +175,7 @@ def advance(claim: Claim, to_status: str, editor, reviewer, *, publish_at: dt.da
     Before submitting it adds a complete draft by ``reviewer`` and two
     independent sources, unless the claim already has them.
     """
-    from claims import workflow
+    from claims.review import workflow
 
     s = Claim.Status
     steps = 0

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import dashboard
+from claims.admin import dashboard
 from claims.models import Claim
 
 from .factories import ClaimFactory, ReviewEventFactory, UserFactory

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from claims import workflow
 from claims.models import Claim, ReviewEvent, Verdict
+from claims.review import workflow
 
 from .factories import ClaimFactory, EvidenceFactory, UserFactory, VerdictFactory
 

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import editing, workflow
 from claims.models import Claim, Claimant, ClaimantContact, Verdict
+from claims.review import editing, workflow
 
 from .factories import (
     ArticleFactory,

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from claims import workflow
 from claims.models import APIKey, Claim
+from claims.review import workflow
 from factcheck.wsgi import application
 
 from .factories import ArticleFactory, ClaimFactory, EvidenceFactory, add_verdict_draft, advance

@@ -130,7 +130,7 @@ def test_claim_list_runs_a_fixed_number_of_queries_with_corrections_under_way(ed
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from claims import workflow
+    from claims.review import workflow
 
     client = as_user(editor)
 

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 
-from claims import snapshots, workflow
-from claims.api import public
-from claims.api.public import RecordPage, fact_check, published_fact_checks, record_of_claim
 from claims.api.renderers import ORJSONRenderer
+from claims.evidence import snapshots
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, Verdict
+from claims.publishing import record as public
+from claims.publishing.record import RecordPage, fact_check, published_fact_checks, record_of_claim
+from claims.review import workflow
 
 from .factories import ArticleFactory, ClaimantFactory, ClaimFactory, EvidenceFactory, OutletFactory, advance
 

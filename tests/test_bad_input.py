@@ -24,7 +24,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from claims.admin_safety import MAX_PARAMETER_LENGTH, SafeChangeList, SafeInputMixin
+from claims.admin.safety import MAX_PARAMETER_LENGTH, SafeChangeList, SafeInputMixin
 from claims.api.exceptions import BAD_VALUE, CONFLICT
 from claims.api.parsers import MAX_JSON_DEPTH, json_depth
 from claims.api.views import FactCheckPagination

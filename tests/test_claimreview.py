@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from claims import workflow
-from claims.claimreview import claimreview
 from claims.models import Claim, Verdict
+from claims.publishing.claimreview import claimreview
+from claims.review import workflow
 
 from .factories import ArticleFactory, ClaimantFactory, ClaimFactory, OutletFactory, advance
 

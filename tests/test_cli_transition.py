@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from claims import workflow
 from claims.models import Claim, Verdict
-from claims.roles import REVIEWERS
+from claims.review import workflow
+from claims.review.roles import REVIEWERS
 
 from .factories import ClaimFactory, advance, member_of
 from .workers import ROOT, database_url_for_this_test_database

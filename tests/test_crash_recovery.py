@@ -17,12 +17,14 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from claims import ingestion, outbox, recovery, tasks, webhooks
+from claims import outbox, recovery, tasks
+from claims.evidence.snapshots import SNAPSHOT_TASK, HostBusy
 from claims.extraction.candidates import extract_candidates_many
+from claims.intake import ingestion
 from claims.matching.triage import MATCH_TASK
 from claims.models import Article, Claim, Evidence, OutboxMessage, WebhookAttempt, WebhookDelivery
-from claims.roles import EDITORS, REVIEWERS
-from claims.snapshots import SNAPSHOT_TASK, HostBusy
+from claims.publishing import webhooks
+from claims.review.roles import EDITORS, REVIEWERS
 
 from .factories import ArticleFactory, EvidenceFactory, member_of
 from .httpserver import LocalHTTPServer
@@ -145,7 +147,7 @@ def test_no_retry_countdown_outlasts_what_the_visibility_timeout_allows(settings
     def host_busy(evidence_id, requested_at=None):
         raise HostBusy("slow.example", wait=3000.0)
 
-    monkeypatch.setattr("claims.snapshots.check_link", host_busy)
+    monkeypatch.setattr("claims.evidence.snapshots.check_link", host_busy)
     monkeypatch.setattr(tasks.check_evidence_link, "retry", retry)
     with pytest.raises(RuntimeError, match="retried"):
         tasks.check_evidence_link(1)

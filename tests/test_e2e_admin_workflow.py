@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from claims.models import Claim, Rating, ReviewEvent, Verdict
-from claims.roles import EDITORS, REVIEWERS
+from claims.review.roles import EDITORS, REVIEWERS
 
 from .factories import ClaimFactory, UserFactory, advance
 

@@ -1,4 +1,4 @@
-"""Evidence snapshots, link rot and drift (claims.snapshots), against a real
+"""Evidence snapshots, link rot and drift (claims.evidence.snapshots), against a real
 HTTP server on 127.0.0.1.
 
 No test sends traffic anywhere else: ``connections`` refuses any connection to
@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims import outbox, snapshots, tasks
+from claims import outbox, tasks
+from claims.evidence import snapshots
 from claims.models import APIKey, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage
 
 from .factories import ClaimFactory, EvidenceFactory, add_verdict_draft, advance

@@ -6,8 +6,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from claims import workflow
 from claims.models import Claim, Verdict
+from claims.review import workflow
 
 from .factories import ClaimantFactory, ClaimFactory, add_verdict_draft, advance
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DataError
 
-from claims import imports
-from claims.imports import SOURCE_CLAIMREVIEW, SOURCE_GOOGLE
+from claims.matching import imports
+from claims.matching.imports import SOURCE_CLAIMREVIEW, SOURCE_GOOGLE
 from claims.models import Claim, ExternalReview, RatingScale, Verdict
 from claims.normalize import normalize_url
 

@@ -7,7 +7,8 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 
-from claims import ingestion, outbox
+from claims import outbox
+from claims.intake import ingestion
 from claims.models import Article, Claim, OutboxMessage
 
 from .factories import ArticleFactory

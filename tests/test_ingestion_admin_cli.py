@@ -181,7 +181,7 @@ def test_ingest_sync_with_a_broker_extracts_a_batch_in_this_process(tmp_path, se
     assert [line["status"] for line in lines] == ["done"] * 3
     assert all(line["claims"] > 0 for line in lines)
     # The queued messages stay for the relay; delivered later, they change nothing.
-    from claims import ingestion
+    from claims.intake import ingestion
 
     extractions = OutboxMessage.objects.filter(sent_at__isnull=True, task=ingestion.EXTRACT_TASK)
     assert extractions.count() == 3

@@ -10,9 +10,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from claims import ingestion
 from claims.extraction import attribution, checkworthiness
 from claims.extraction.candidates import extract_candidates
+from claims.intake import ingestion
 from claims.matching.triage import MATCH_TASK
 from claims.models import Article, Claim, Claimant, OutboxMessage, Outlet
 

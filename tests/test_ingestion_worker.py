@@ -14,7 +14,8 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from claims import ingestion, outbox
+from claims import outbox
+from claims.intake import ingestion
 from claims.models import Article, Claim, OutboxMessage
 
 from .httpserver import LocalHTTPServer

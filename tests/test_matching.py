@@ -16,11 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims import ingestion, tasks
+from claims import tasks
+from claims.intake import ingestion
 from claims.management.commands.evaluate_matching import ensure_imported
 from claims.matching import MatchError, backends, match, ranking
-from claims.matching.triage import link_external_review, refresh_matches
+from claims.matching.triage import refresh_matches
 from claims.models import Claim, ClaimMatch, ExternalReview, ReviewEvent
+from claims.review.matches import link_external_review
 
 from .factories import ClaimFactory, advance
 from .test_api_schema import json_schema, openapi
@@ -290,7 +292,7 @@ def test_refreshing_matches_twice_changes_nothing_and_keeps_an_editors_link(sett
 
 
 def test_only_editors_link_external_fact_checks(reviewer):
-    from claims.workflow import NotPermitted
+    from claims.review.workflow import NotPermitted
 
     make_reviews()
     claim = ClaimFactory(text="Wages haven't gone up for a long time.")

@@ -1,6 +1,6 @@
 """A published fact-check changes only through review (issue 13, findings 1 to 7).
 
-Every change to a claim's record goes through ``claims.editing`` whatever the
+Every change to a claim's record goes through ``claims.review.editing`` whatever the
 door (internal API with an API key, the admin's forms with CSRF); what the
 public reads comes from the published revision, frozen when it was approved.
 """
@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims import editing, workflow
 from claims.models import (
     APIKey,
     Claim,
@@ -25,7 +24,8 @@ from claims.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from claims.roles import EDITORS
+from claims.review import editing, workflow
+from claims.review.roles import EDITORS
 
 from .factories import ClaimantFactory, ClaimFactory, EvidenceFactory, add_verdict_draft, advance, member_of
 
@@ -249,7 +249,7 @@ def test_sources_edited_removed_or_added_during_a_correction_stay_private(
 
 
 def test_a_source_archived_after_publication_gains_its_fingerprint_and_nothing_else(client, published, editor):
-    from claims import snapshots
+    from claims.evidence import snapshots
 
     evidence = published.evidence.order_by("pk").first()
     assert client.get(f"/api/v1/fact-checks/{published.pk}/").json()["evidence"][0]["snapshot_sha256"] is None
@@ -390,7 +390,7 @@ def test_verdicts_are_not_added_in_the_verdict_admin_and_correct_never_fails_on_
 
 
 def test_a_reviewer_who_is_not_the_assignee_can_read_but_not_change_the_claim(editor, reviewer, roles, default_scale):
-    from claims.roles import REVIEWERS
+    from claims.review.roles import REVIEWERS
 
     other = member_of(REVIEWERS, "other-reviewer")
     claim = advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)

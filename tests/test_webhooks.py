@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from claims import outbox, webhooks, workflow
+from claims import outbox
 from claims.models import (
     Claim,
     OutboxMessage,
@@ -31,7 +31,9 @@ from claims.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from claims.roles import EDITORS, REVIEWERS
+from claims.publishing import webhooks
+from claims.review import workflow
+from claims.review.roles import EDITORS, REVIEWERS
 from claims.tasks import deliver_due_webhooks, deliver_webhook, record_worker_heartbeat
 
 from .factories import ClaimFactory, EvidenceFactory, add_verdict_draft, advance, member_of

@@ -1,7 +1,7 @@
 """Ten editors press "approve" at the same moment: one publishes, nine are told why not.
 
 Real threads with their own database connections, so the row lock in
-claims.workflow is what keeps them apart. SQLite serialises writers and has no
+claims.review.workflow is what keeps them apart. SQLite serialises writers and has no
 SELECT ... FOR UPDATE, so this runs on PostgreSQL only.
 """
 
@@ -14,9 +14,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from claims import workflow
 from claims.models import Claim, ReviewEvent, Verdict
-from claims.roles import EDITORS
+from claims.review import workflow
+from claims.review.roles import EDITORS
 
 from .factories import ClaimFactory, advance, member_of
 

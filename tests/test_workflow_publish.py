@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from claims import workflow
 from claims.models import Claim, Evidence, ReviewEvent, Verdict
-from claims.roles import EDITORS
+from claims.review import workflow
+from claims.review.roles import EDITORS
+from claims.review.workflow import ConflictError, GuardFailed, NotPermitted, TransitionNotAllowed
 from claims.tasks import publish_due_claims
-from claims.workflow import ConflictError, GuardFailed, NotPermitted, TransitionNotAllowed
 
 from .factories import (
     ClaimFactory,

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from claims import workflow
 from claims.models import Claim, ReviewEvent, Verdict
-from claims.roles import EDITORS, REVIEWERS
-from claims.workflow import GuardFailed, NotPermitted, TransitionNotAllowed, WorkflowError
+from claims.review import workflow
+from claims.review.roles import EDITORS, REVIEWERS
+from claims.review.workflow import GuardFailed, NotPermitted, TransitionNotAllowed, WorkflowError
 
 from .factories import (
     ClaimFactory,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions, permissions
 
-from ..models import APIKey
+from claims.models import APIKey
+
 from . import schema  # noqa: F401 (registers the OpenAPI description of API keys)
 
 

@@ -31,7 +31,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from ..normalize import InvalidURL
+from claims.normalize import InvalidURL
+
 from .parsers import body_too_large
 
 logger = logging.getLogger(__name__)

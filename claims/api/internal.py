@@ -9,8 +9,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import workflow
-from ..models import Claim
+from claims.models import Claim
+from claims.review import workflow
+
 from .auth import WriteScopeForUnsafeMethods
 from .schema import UNAUTHORIZED
 

@@ -14,8 +14,10 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from .. import editing, ingestion, workflow
-from ..models import Article, Claim, Claimant, Evidence, Rating, Verdict
+from claims.intake import ingestion
+from claims.models import Article, Claim, Claimant, Evidence, Rating, Verdict
+from claims.review import editing, workflow
+
 from .auth import WriteScopeForUnsafeMethods
 from .schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, UNAUTHORIZED
 

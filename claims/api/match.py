@@ -15,7 +15,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from ..matching import MAX_QUERY_CHARS, MatchError, match
+from claims.matching import MAX_QUERY_CHARS, MatchError, match
+
 from .views import BAD_REQUEST, PUBLIC_ERRORS
 
 MAX_RESULTS = 20

@@ -1,5 +1,5 @@
 """The public JSON shapes, declared for the OpenAPI schema. The data itself is
-built by ``claims.api.public`` (no serializer runs on the read path);
+built by ``claims.publishing.record`` (no serializer runs on the read path);
 tests/test_api_schema.py validates the responses against this schema."""
 
 from __future__ import annotations

@@ -19,10 +19,11 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from .. import claimreview
-from ..models import Verdict
-from .filters import ALLOWED_PARAMS, DATETIME_PARAMS, ORDERINGS, FactCheckFilter
-from .public import RecordPage, published_fact_checks, record_of_claim
+from claims.models import Verdict
+from claims.publishing import claimreview
+from claims.publishing.filters import ALLOWED_PARAMS, DATETIME_PARAMS, ORDERINGS, FactCheckFilter
+from claims.publishing.record import RecordPage, published_fact_checks, record_of_claim
+
 from .renderers import ORJSONRenderer, Rendered, dumps
 from .schema import THROTTLED, UNAUTHORIZED
 from .serializers import EXAMPLE, FactCheckSerializer

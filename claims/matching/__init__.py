@@ -92,7 +92,7 @@ def describe(
     """What to show of each ranked candidate, read in two queries (claims, then external reviews)."""
     from django.db.models import Prefetch
 
-    from ..models import Claim, ExternalReview, Verdict
+    from claims.models import Claim, ExternalReview, Verdict
 
     claim_ids = [c.pk for c, _ in ranked if c.kind == "claim"]
     review_ids = [c.pk for c, _ in ranked if c.kind == "external"]

@@ -34,7 +34,8 @@ import scipy.sparse as sp
 from django.db import connections
 from django.db.models import Count, Max, Q
 
-from ..models import Claim, ExternalReview, Verdict
+from claims.models import Claim, ExternalReview, Verdict
+
 from .ranking import Candidate, Model, Query, default_model, idf
 from .text import lexemes
 

@@ -44,8 +44,8 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from ..imports import ImportedReview, InputError, read_reviews
 from .backends import CANDIDATES, MemoryIndex
+from .imports import ImportedReview, InputError, read_reviews
 from .ranking import FEATURES, Candidate, Model, Query, features
 from .text import lexemes
 

@@ -15,10 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import editing, snapshots, workflow
 from claims.defaults import ensure_default_scale
+from claims.evidence import snapshots
 from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale
-from claims.roles import EDITORS, REVIEWERS, sync_role_groups
+from claims.review import editing, workflow
+from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
 DEMO_USERS = [
     # username, password, group, superuser

@@ -18,8 +18,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from claims.imports import ImportedReview, InputError, import_reviews, read_reviews
 from claims.matching import backends, match
+from claims.matching.imports import ImportedReview, InputError, import_reviews, read_reviews
 from claims.matching.training import QRELS_FILES, DataError, debate_date, load_dataset, measures
 from claims.models import ExternalReview
 

@@ -9,8 +9,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from claims.api.public import published_fact_checks
-from claims.claimreview import claimreview
+from claims.publishing.claimreview import claimreview
+from claims.publishing.record import published_fact_checks
 
 
 class Command(BaseCommand):

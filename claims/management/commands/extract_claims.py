@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from claims.extraction.article_text import detect_language, extract_document, html_to_text
 from claims.extraction.candidates import as_json, extract_candidates
 from claims.fetching import FetchError, fetch
-from claims.sources import read_source
+from claims.intake.sources import read_source
 
 
 class Command(BaseCommand):

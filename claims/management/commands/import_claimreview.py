@@ -11,7 +11,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.imports import ImportReport, InputError, import_reviews, read_reviews
+from claims.matching.imports import ImportReport, InputError, import_reviews, read_reviews
 
 LISTED_ERRORS = 20
 

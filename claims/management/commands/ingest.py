@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from claims import ingestion
+from claims.intake import ingestion
+from claims.intake.sources import read_source
 from claims.models import Article
-from claims.sources import read_source
 
 # Sources submitted (and, with --sync, extracted) per transaction.
 BATCH = 50

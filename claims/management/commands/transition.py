@@ -2,7 +2,7 @@
 
     python manage.py transition 12 approve --as editor --publish-at 2026-03-30T09:00+01:00
 
-The command only parses and reports: claims.workflow.perform does the checks
+The command only parses and reports: claims.review.workflow.perform does the checks
 and the change, exactly as for the admin and the API.
 """
 
@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.db import transaction
 
-from claims import workflow
 from claims.models import Claim
+from claims.review import workflow
 
 ACTIONS = [action for action in workflow.FUNCTIONS if not workflow.TRANSITIONS[action].system_only]
 

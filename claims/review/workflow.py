@@ -26,9 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import webhooks
-from .models import Claim, ReviewEvent, Verdict
-from .normalize import registrable_domain
+from claims.models import Claim, ReviewEvent, Verdict
+from claims.normalize import registrable_domain
+from claims.publishing import webhooks
+
 from .roles import REVIEWERS
 
 S = Claim.Status
@@ -507,7 +508,7 @@ def _apply_held_changes(claim: Claim, draft: Verdict) -> dict:
         if "claimed_on" in changes:
             changes["claimed_on"] = [d.isoformat() if d else None for d in changes["claimed_on"]]
         if "text" in changes:
-            from .matching.triage import queue_matching  # matching -> outbox -> tasks -> workflow
+            from claims.matching.triage import queue_matching  # matching -> outbox -> tasks -> workflow
 
             queue_matching([claim.pk])
     return changes

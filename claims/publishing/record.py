@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
-from ..models import Claim, Rating, Verdict
+from claims.models import Claim, Rating, Verdict
 
 
 def published_fact_checks() -> QuerySet[Verdict]:

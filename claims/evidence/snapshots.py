@@ -59,9 +59,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from . import outbox
-from .models import LINK_RECORD_FIELDS, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage, Verdict
-from .normalize import content_hash, normalize_url, url_host
+from claims import outbox
+from claims.models import LINK_RECORD_FIELDS, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage, Verdict
+from claims.normalize import content_hash, normalize_url, url_host
 
 SNAPSHOT_TASK = "claims.tasks.snapshot_evidence"
 CHECK_TASK = "claims.tasks.check_evidence_link"
@@ -101,7 +101,7 @@ class PageSeen:
 
 def fetch_page(url: str) -> PageSeen:
     """Fetch `url` through the safe fetcher and extract its main text; FetchError when it cannot."""
-    from .fetching import fetch
+    from claims.fetching import fetch
 
     page = fetch(url)
     return page_from_body(
@@ -128,7 +128,7 @@ def page_from_body(
     `text` is the body decoded (the fetcher decodes with the page's charset); UTF-8 when not given.
     """
     # Imported here: Evidence.save imports this module, and should not pull in trafilatura.
-    from .extraction.article_text import extract_document, html_to_text
+    from claims.extraction.article_text import extract_document, html_to_text
 
     decoded = body.decode("utf-8", errors="replace") if text is None else text
     if content_type.startswith("text/plain"):
@@ -167,7 +167,7 @@ def take_snapshot(evidence_id: int, *, final_attempt: bool = True) -> str:
     if current["link_status"] != Status.UNCHECKED:
         return "already done"
     url = current["url"]
-    from .fetching import FetchError
+    from claims.fetching import FetchError
 
     try:
         page = fetch_page(url)
@@ -215,7 +215,7 @@ def check_link(evidence_id: int, *, requested_at: dt.datetime | None = None) -> 
     wait = reserve_host(host)
     if wait > 0:
         raise HostBusy(host, wait)
-    from .fetching import FetchError
+    from claims.fetching import FetchError
 
     try:
         page = fetch_page(url)

@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Claim, ReviewEvent
+from claims.models import Claim, ReviewEvent
 
 ACCEPTED_EVENT = "claims.claim.accepted"
 PUBLISHED_EVENT = "claims.verdict.published"

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .models import ServiceHeartbeat
+from claims.models import ServiceHeartbeat
 
 logger = logging.getLogger(__name__)
 

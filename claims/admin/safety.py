@@ -28,7 +28,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import DataError, connections, models, transaction
 
-from .normalize import validate_http_url
+from claims.normalize import validate_http_url
 
 logger = logging.getLogger(__name__)
 

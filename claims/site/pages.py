@@ -1,6 +1,6 @@
 """The public site: fact-checks, methodology, corrections log and feed.
 
-Every page reads through ``claims.api.public`` (published fact-checks only);
+Every page reads through ``claims.publishing.record`` (published fact-checks only);
 templates autoescape everything the desk or a claimant wrote.
 """
 
@@ -16,10 +16,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
-from . import claimreview
-from .api.filters import FactCheckFilter
-from .api.public import fact_check, published_fact_checks
-from .models import Claim, RatingScale, Verdict
+from claims.models import Claim, RatingScale, Verdict
+from claims.publishing import claimreview
+from claims.publishing.filters import FactCheckFilter
+from claims.publishing.record import fact_check, published_fact_checks
 
 
 @require_safe

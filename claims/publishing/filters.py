@@ -9,7 +9,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q
 
-from ..models import Verdict
+from claims.models import Verdict
 
 ORDERINGS = {
     "-published": ("-published_at", "-pk"),

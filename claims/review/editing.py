@@ -32,9 +32,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from .matching.triage import queue_matching
-from .models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
-from .normalize import normalize_url
+from claims.matching.triage import queue_matching
+from claims.models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
+from claims.normalize import normalize_url
+
 from .workflow import EDITABLE_STATUSES, ConflictError, GuardFailed, NotPermitted
 
 # What the public reads of a claim: held on the draft during a correction.

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .api.public import appearance_articles
-from .models import Claim, Claimant, Verdict
+from claims.models import Claim, Claimant, Verdict
+
+from .record import appearance_articles
 
 
 def _organization() -> dict:

@@ -42,8 +42,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from . import fetching, outbox
-from .models import Claim, Verdict, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from claims import fetching, outbox
+from claims.models import Claim, Verdict, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _event_body(claim: Claim, event: str) -> str | None:
     ``data`` holds only what the public already sees: the public API's record of
     the fact-check, or for a retraction its id, page, public reason and time.
     """
-    from .api.public import fact_check, published_fact_checks
+    from .record import fact_check, published_fact_checks
 
     if event == Event.RETRACTED:
         verdict = claim.verdicts.filter(status=Verdict.Status.RETRACTED).order_by("-revision").first()

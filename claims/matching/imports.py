@@ -29,8 +29,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import CharField
 from django.utils import timezone
 
-from .models import ExternalReview, Rating
-from .normalize import normalize_url, url_host
+from claims.models import ExternalReview, Rating
+from claims.normalize import normalize_url, url_host
 
 SOURCE_CLAIMREVIEW = "claimreview"
 SOURCE_GOOGLE = "google-factcheck-api"

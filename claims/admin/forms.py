@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .roles import REVIEWERS
-from .workflow import Transition
+from claims.review.roles import REVIEWERS
+from claims.review.workflow import Transition
 
 NOTE_LABELS = {
     "dismiss": "Reason for dismissing",

@@ -1,0 +1,47 @@
+"""The fact-check domain: where claims come from, who made them, the evidence
+gathered, the verdicts and the record of who did what; one module per domain,
+every model re-exported here (``from claims.models import Claim``).
+
+Claim.status is written only by claims.review.workflow; these modules describe
+rows and the invariants the database can hold, and call no services.
+
+Migrations name ``claims.models.new_webhook_secret`` and
+``claims.models.new_webhook_message_id`` as field defaults: they must stay importable here.
+"""
+
+from .articles import Article, Outlet
+from .audit import ReviewEvent
+from .claims import Claim, Claimant, ClaimantContact, validate_span
+from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
+from .matching import ClaimMatch, ExternalReview
+from .operations import APIKey, OutboxMessage, ServiceHeartbeat
+from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
+from .webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription, new_webhook_message_id, new_webhook_secret
+
+__all__ = [
+    "Outlet",
+    "Article",
+    "Claimant",
+    "validate_span",
+    "Claim",
+    "ClaimantContact",
+    "LINK_RECORD_FIELDS",
+    "Evidence",
+    "EvidenceCheck",
+    "LinkCheckHost",
+    "RatingScale",
+    "Rating",
+    "Verdict",
+    "FROZEN_REVISION_WRITABLE",
+    "ReviewEvent",
+    "ExternalReview",
+    "ClaimMatch",
+    "new_webhook_secret",
+    "new_webhook_message_id",
+    "WebhookSubscription",
+    "WebhookDelivery",
+    "WebhookAttempt",
+    "OutboxMessage",
+    "APIKey",
+    "ServiceHeartbeat",
+]

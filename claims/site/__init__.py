@@ -1,0 +1,1 @@
+"""The public site: fact-check pages, feeds, methodology and corrections, and /healthz."""
