@@ -13,6 +13,7 @@ publish and the commit), so every task it carries is idempotent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -132,13 +133,22 @@ def _relay_pass(batch: int, publish: Callable[[OutboxMessage], None], result: Re
             result.sent += 1
 
 
-def run_in_process(message: OutboxMessage) -> None:
+@functools.cache
+def _app_with_tasks():
+    """The Celery app with its tasks registered, as a worker has it once started.
+
+    Messages name their task (``claims.tasks.ingest_article``); the outbox never
+    imports the modules that define or queue them. Celery's autodiscovery, which
+    a worker runs at start, imports them here once per process.
+    """
     from factcheck.celery import app
 
-    # Registers the tasks: autodiscovery only runs when a worker starts.
-    from . import tasks  # noqa: F401
+    app.loader.import_default_modules()
+    return app
 
-    app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
+
+def run_in_process(message: OutboxMessage) -> None:
+    _app_with_tasks().tasks[message.task].apply(kwargs=message.kwargs, throw=True)
 
 
 def relay_in_process() -> int:

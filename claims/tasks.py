@@ -1,7 +1,18 @@
-"""Celery tasks: take ids, load rows, call one service; retry policy on the decorator."""
+"""Celery tasks: take ids, load rows, call one service; retry policy on the decorator.
+
+An entry point, like the admin and the API: it imports the modules of the
+services it calls (and calls ``module.function``, so a test that patches
+``claims.evidence.snapshots.check_link`` reaches the task), and nothing below
+it imports it. A task's name is its module path
+(``claims.tasks.<function>``), stored in outbox rows and named by
+CELERY_TASK_ROUTES and CELERY_BEAT_SCHEDULE: a task moved out of this module
+keeps its name with ``@shared_task(name="claims.tasks.<function>")``
+(tests/test_task_names.py holds every stored name to a registered task).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import socket
 
@@ -9,7 +20,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from claims import recovery
+from claims.evidence import snapshots
+from claims.fetching import FetchError
+from claims.intake import ingestion
+from claims.matching import triage
 from claims.models import ServiceHeartbeat
+from claims.publishing import webhooks
+from claims.review import workflow
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -28,8 +46,6 @@ def publish_due_claims() -> int:
     Each claim is published in its own transaction under a row lock and only
     while it is still scheduled, so overlapping or repeated runs publish once.
     """
-    from claims.review import workflow
-
     published = 0
     for claim_id in workflow.due_scheduled_claim_ids():
         if workflow.publish_scheduled(claim_id) is not None:
@@ -56,13 +72,9 @@ def ingest_article(self, article_id: int) -> str:
     article. Without a broker there is nobody to retry later, so the first
     failure is stored at once.
     """
-    from claims.intake.ingestion import ingest
-
-    from .fetching import FetchError
-
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
-        return ingest(article_id, final_attempt=final)
+        return ingestion.ingest(article_id, final_attempt=final)
     except FetchError as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
@@ -70,9 +82,7 @@ def ingest_article(self, article_id: int) -> str:
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def extract_article_claims(article_id: int) -> int:
     """Save an article's check-worthy claims as candidates (idempotent); their matching is queued with them."""
-    from claims.intake.ingestion import extract
-
-    return extract(article_id)
+    return ingestion.extract(article_id)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=FETCH_MAX_RETRIES, soft_time_limit=120, time_limit=150)
@@ -82,13 +92,9 @@ def snapshot_evidence(self, evidence_id: int) -> str:
     Transient fetch failures retry with exponential backoff and jitter, as
     ingest_article's do; the last failure is stored on the evidence.
     """
-    from claims.evidence.snapshots import take_snapshot
-
-    from .fetching import FetchError
-
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
-        return take_snapshot(evidence_id, final_attempt=final)
+        return snapshots.take_snapshot(evidence_id, final_attempt=final)
     except FetchError as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
@@ -104,13 +110,11 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
     waits again. Without a broker there is nobody to try later: the check is
     left to the next planned run.
     """
-    import datetime as dt
-
-    from claims.evidence.snapshots import HostBusy, check_link
-
     try:
-        return check_link(evidence_id, requested_at=dt.datetime.fromisoformat(requested_at) if requested_at else None)
-    except HostBusy as exc:
+        return snapshots.check_link(
+            evidence_id, requested_at=dt.datetime.fromisoformat(requested_at) if requested_at else None
+        )
+    except snapshots.HostBusy as exc:
         if self.request.is_eager:
             return "host busy"
         countdown = min(exc.wait + random.uniform(0, 1), settings.FACTCHECK_RETRY_COUNTDOWN_MAX)  # noqa: S311
@@ -120,17 +124,13 @@ def check_evidence_link(self, evidence_id: int, requested_at: str | None = None)
 @shared_task(ignore_result=True)
 def check_evidence_links() -> int:
     """Queue the next minute of link checks of published sources (Celery beat, every minute)."""
-    from claims.evidence.snapshots import plan_link_checks
-
-    return plan_link_checks()
+    return snapshots.plan_link_checks()
 
 
 @shared_task(ignore_result=True)
 def requeue_stuck_work() -> dict[str, int]:
     """Queue again the work a lost worker left in a running state (Celery beat, every minute)."""
-    from .recovery import requeue_stuck_work as requeue
-
-    return requeue().counts()
+    return recovery.requeue_stuck_work().counts()
 
 
 @shared_task(ignore_result=True)
@@ -140,22 +140,16 @@ def deliver_webhook(delivery_id: int, attempt: int) -> str | None:
     Queued through the outbox when an event is recorded or redelivered; a
     message run twice sends once. Retries are the beat's job (``deliver_due_webhooks``).
     """
-    from claims.publishing import webhooks
-
     return webhooks.deliver(delivery_id, attempt=attempt)
 
 
 @shared_task(ignore_result=True)
 def deliver_due_webhooks() -> int:
     """Make every due webhook attempt (Celery beat, every 5 seconds); overlapping runs share the work."""
-    from claims.publishing import webhooks
-
     return webhooks.deliver_due()
 
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def match_claims(claim_ids: list[int]) -> int:
     """Compute and store the matches of these claims for the triage queue (idempotent)."""
-    from claims.matching.triage import refresh_matches
-
-    return sum(refresh_matches(claim_id) for claim_id in claim_ids)
+    return sum(triage.refresh_matches(claim_id) for claim_id in claim_ids)

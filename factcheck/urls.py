@@ -5,8 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from claims.admin import dashboard
-from claims.site import health as views
-from claims.site import pages
+from claims.site import health, pages
 
 admin.site.site_header = "Fact-check desk"
 admin.site.site_title = "Fact-check desk"
@@ -33,7 +32,7 @@ urlpatterns = [
     path("fact-checks/<str:slug>/", pages.fact_check_detail, name="fact-check-detail"),
     path("methodology/", pages.methodology, name="methodology"),
     path("corrections/", pages.corrections, name="corrections"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("claims.api.urls")),

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from claims.evidence.sources import save_source
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
 from claims.review.workflow import source_record
 
@@ -81,6 +82,8 @@ class RatingFactory(factory.django.DjangoModelFactory):
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):
+    """Attaches a source as the admin and the API do: through the evidence service, its snapshot queued."""
+
     class Meta:
         model = Evidence
 
@@ -91,6 +94,10 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     excerpt = "The figure was 3.1 percent."
     stance = Evidence.Stance.SUPPORTS
     source_type = Evidence.SourceType.DATASET
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return save_source(model_class(*args, **kwargs))
 
 
 class VerdictFactory(factory.django.DjangoModelFactory):

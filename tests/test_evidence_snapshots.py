@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from claims import outbox, tasks
 from claims.evidence import snapshots
+from claims.evidence.sources import save_source
 from claims.models import APIKey, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage
 
 from .factories import ClaimFactory, EvidenceFactory, add_verdict_draft, advance
@@ -247,7 +248,7 @@ def test_every_way_of_attaching_a_source_queues_its_snapshot_in_the_same_transac
         f"/api/v1/claims/{claim.pk}/evidence/", {"url": "https://stats.example.org/api", "stance": "context"}
     )
     assert response.status_code == 201
-    # 4. Code (the demo command, the shell, factories): Evidence.save itself queues it.
+    # 4. Code (the demo command, factories): through the evidence service, as the others.
     EvidenceFactory(claim=claim, url="https://stats.example.org/code")
 
     queued = {m.kwargs["evidence_id"]: m for m in OutboxMessage.objects.filter(task=SNAPSHOT_TASK)}
@@ -354,7 +355,7 @@ def test_changing_a_sources_address_starts_its_record_afresh(
 
     with django_capture_on_commit_callbacks(execute=True):
         evidence.url = second
-        evidence.save()
+        save_source(evidence)
     evidence.refresh_from_db()
     assert evidence.snapshot_sha256 == hashlib.sha256(OTHER).hexdigest()
     assert "14.2 million dollars" in evidence.snapshot_text

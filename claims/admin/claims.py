@@ -22,7 +22,7 @@ from claims.models import (
     Verdict,
 )
 from claims.models.querysets import TRIAGE_ORDERING
-from claims.review import editing, workflow
+from claims.review import editing, matches, workflow
 
 from .claim_inlines import (
     ClaimantContactInline,
@@ -462,7 +462,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     @admin.action(description="Link selected claims to their best-matching external fact-check", permissions=["triage"])
     def link_external_match_selected(self, request, queryset):
         def act(claim_id, found):
-            matching.link_external_review(found.pk, by=request.user)
+            matches.link_external_review(found.pk, by=request.user)
 
         self._each_with_match(request, queryset, matching.best_external_match, act, "Link the external fact-check")
 

@@ -1,10 +1,10 @@
 """Evidence durability: the archived snapshot of each source, and the link
 checks that notice when a published fact-check's sources rot or drift.
 
-Snapshots. Saving a new source (``Evidence.save``, whatever the path: admin,
-internal API, demo, shell) writes a ``snapshot_evidence`` outbox row in the
-same transaction, so attaching never waits for the fetch and never fails
-because of it. The task fetches the page through the safe fetcher and stores
+Snapshots. Saving a new source (``claims.evidence.sources.save_source``,
+whatever the path: admin, internal API, demo) writes a ``snapshot_evidence``
+outbox row in the same transaction, so attaching never waits for the fetch and
+never fails because of it. The task fetches the page through the safe fetcher and stores
 the *reference snapshot*: the extracted main text, the sha256 of the body and
 of the normalised text (``claims.normalize.content_hash``, so re-flowed white
 space is not drift), the HTTP status, the final URL and the time. Transient
@@ -60,6 +60,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from claims import outbox
+from claims.extraction.article_text import extract_document, html_to_text
+from claims.fetching import FetchError, fetch
 from claims.models import LINK_RECORD_FIELDS, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage, Verdict
 from claims.normalize import content_hash, normalize_url, url_host
 
@@ -101,8 +103,6 @@ class PageSeen:
 
 def fetch_page(url: str) -> PageSeen:
     """Fetch `url` through the safe fetcher and extract its main text; FetchError when it cannot."""
-    from claims.fetching import fetch
-
     page = fetch(url)
     return page_from_body(
         page.body,
@@ -127,9 +127,6 @@ def page_from_body(
 
     `text` is the body decoded (the fetcher decodes with the page's charset); UTF-8 when not given.
     """
-    # Imported here: Evidence.save imports this module, and should not pull in trafilatura.
-    from claims.extraction.article_text import extract_document, html_to_text
-
     decoded = body.decode("utf-8", errors="replace") if text is None else text
     if content_type.startswith("text/plain"):
         main_text = decoded.strip()
@@ -167,8 +164,6 @@ def take_snapshot(evidence_id: int, *, final_attempt: bool = True) -> str:
     if current["link_status"] != Status.UNCHECKED:
         return "already done"
     url = current["url"]
-    from claims.fetching import FetchError
-
     try:
         page = fetch_page(url)
     except FetchError as exc:
@@ -215,8 +210,6 @@ def check_link(evidence_id: int, *, requested_at: dt.datetime | None = None) -> 
     wait = reserve_host(host)
     if wait > 0:
         raise HostBusy(host, wait)
-    from claims.fetching import FetchError
-
     try:
         page = fetch_page(url)
     except FetchError as exc:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from claims import outbox
 from claims.extraction.article_text import ArticleDocument, detect_language, extract_document, html_to_text
+from claims.matching.triage import queue_matching
 from claims.models import Article, Claim, Claimant, OutboxMessage, Outlet, validate_span
 from claims.models.bulk import insert_objects, insert_rows
 from claims.normalize import content_hash, normalize_url, url_host
@@ -361,7 +362,6 @@ def extract_many(article_ids: list[int]) -> int:
     """``extract`` for several articles at once: one scoring call, one
     transaction, one bulk insert. Returns how many claims were new."""
     from claims.extraction.candidates import extract_candidates_many
-    from claims.matching.triage import queue_matching
 
     articles = list(
         Article.objects.select_related("outlet")

@@ -23,6 +23,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.db.models import Prefetch
+
+from claims.models import Claim, ExternalReview, Verdict
 
 from . import backends, ranking
 
@@ -90,10 +93,6 @@ def describe(
     ranked: list[tuple[ranking.Candidate, float]], *, using: str = "default", public_only: bool = False
 ) -> list[Match]:
     """What to show of each ranked candidate, read in two queries (claims, then external reviews)."""
-    from django.db.models import Prefetch
-
-    from claims.models import Claim, ExternalReview, Verdict
-
     claim_ids = [c.pk for c, _ in ranked if c.kind == "claim"]
     review_ids = [c.pk for c, _ in ranked if c.kind == "external"]
     claims = (

@@ -73,7 +73,7 @@ def refresh_matches(claim_id: int) -> int:
         for position, (key, score) in enumerate(scores.items()):
             row = existing.get(key)
             if row is None:
-                # Ranked below every stored row until _rerank places it.
+                # Ranked below every stored row until rerank places it.
                 new.append(
                     ClaimMatch(
                         claim_id=claim_id,
@@ -88,14 +88,14 @@ def refresh_matches(claim_id: int) -> int:
                 row.score, row.computed_at = score, now
                 row.save(update_fields=["score", "computed_at"])
         ClaimMatch.objects.bulk_create(new)
-        _rerank(claim_id)
+        rerank(claim_id)
     return len(found)
 
 
 UNRANKED = 1000
 
 
-def _rerank(claim_id: int) -> None:
+def rerank(claim_id: int) -> None:
     """Number a claim's matches 1, 2, ...: links an editor confirmed first, then by score.
 
     Only rank 1 is unique (the row the triage queue shows), so the row leaving

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -118,38 +118,33 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.title or self.url}"
 
     def save(self, *args, **kwargs):
-        """Saves, and queues the snapshot of a new source (or of a new address) in the same transaction.
+        """Saves the source; its snapshot is queued by ``claims.evidence.sources.save_source``.
 
         The first successful snapshot is the reference that later checks compare
         with, so it is never overwritten; changing the URL starts the source's
-        record afresh (snapshot and link state cleared, a new snapshot queued).
+        record afresh (snapshot and link state cleared).
         """
-        from claims.evidence.snapshots import queue_snapshot  # snapshots -> outbox -> models
-
         self.url = normalize_url(self.url)
-        adding = self._state.adding
         update_fields = kwargs.get("update_fields")
-        stored_url = getattr(self, "_stored_url", None)
-        url_changed = (
-            not adding
-            and stored_url is not None
-            and self.url != stored_url
-            and (update_fields is None or "url" in update_fields)
-        )
-        if url_changed:
+        if self.address_changed(update_fields):
             self.reset_link_record()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *LINK_RECORD_FIELDS}
         elif getattr(self, "_stored_snapshot", None) and self.snapshot_sha256 != self._stored_snapshot:
             raise ValueError(f"Evidence #{self.pk}: the reference snapshot is kept as taken; it cannot be replaced.")
-        if adding or url_changed:
-            with transaction.atomic():
-                super().save(*args, **kwargs)
-                queue_snapshot(self)
-        else:
-            super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
         self._stored_url = self.url
         self._stored_snapshot = self.snapshot_sha256
+
+    def address_changed(self, update_fields=None) -> bool:
+        """Whether saving now (with these ``update_fields``) gives a stored source a new URL."""
+        stored_url = getattr(self, "_stored_url", None)
+        return (
+            not self._state.adding
+            and stored_url is not None
+            and normalize_url(self.url) != stored_url
+            and (update_fields is None or "url" in update_fields)
+        )
 
     @classmethod
     def from_db(cls, db, field_names, values):

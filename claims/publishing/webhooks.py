@@ -45,6 +45,8 @@ from standardwebhooks import Webhook
 from claims import fetching, outbox
 from claims.models import Claim, Verdict, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
+from .record import fact_check, published_fact_checks
+
 logger = logging.getLogger(__name__)
 
 Event = WebhookSubscription.Event
@@ -143,8 +145,6 @@ def _event_body(claim: Claim, event: str) -> str | None:
     ``data`` holds only what the public already sees: the public API's record of
     the fact-check, or for a retraction its id, page, public reason and time.
     """
-    from .record import fact_check, published_fact_checks
-
     if event == Event.RETRACTED:
         verdict = claim.verdicts.filter(status=Verdict.Status.RETRACTED).order_by("-revision").first()
         if verdict is None:

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
+from claims.evidence.sources import save_source
 from claims.matching.triage import queue_matching
 from claims.models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
 from claims.normalize import normalize_url
@@ -287,7 +288,9 @@ def attach_evidence(claim_id: int, *, by: AbstractBaseUser, url: str, stance: st
             raise GuardFailed(message, errors={"url": [message]})
         evidence = Evidence(claim=claim, url=url, stance=stance, added_by=by, **fields)
         _clean_evidence(evidence, ["url", "stance", *fields])
-        _saved_once(evidence.save, "This source was attached to the claim at the same moment by someone else.")
+        _saved_once(
+            lambda: save_source(evidence), "This source was attached to the claim at the same moment by someone else."
+        )
         _contribute(claim, by)
         _event(claim, by, "claims.evidence.added", {"evidence_id": evidence.pk, "url": url, "stance": stance})
         return evidence
@@ -328,7 +331,7 @@ def update_evidence(evidence_id: int, *, by: AbstractBaseUser, changes: dict[str
             return evidence
         _clean_evidence(evidence, list(changed))
         _saved_once(
-            lambda: evidence.save(update_fields=list(changed)),
+            lambda: save_source(evidence, update_fields=list(changed)),
             "That source was attached to the claim at the same moment by someone else.",
         )
         _contribute(claim, by)

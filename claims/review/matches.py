@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from claims.matching.triage import _rerank
+from claims.matching.triage import rerank
 from claims.models import ClaimMatch, ReviewEvent
+
+from .workflow import NotPermitted, WorkflowError
 
 LINK_ACTION = "claims.claim.linked_external_review"
 
@@ -20,8 +22,6 @@ def link_external_review(match_id: int, *, by, note: str = "") -> ClaimMatch:
 
     Needs the triage permission; writes one audit event. Linking twice does nothing the second time.
     """
-    from .workflow import NotPermitted, WorkflowError
-
     with transaction.atomic():
         row = (
             ClaimMatch.objects.select_for_update(of=("self",))
@@ -41,7 +41,7 @@ def link_external_review(match_id: int, *, by, note: str = "") -> ClaimMatch:
             return row
         row.linked_at, row.linked_by = timezone.now(), by
         row.save(update_fields=["linked_at", "linked_by"])
-        _rerank(row.claim_id)
+        rerank(row.claim_id)
         claim, review = row.claim, row.matched_review
         ReviewEvent.objects.create(
             claim=claim,
