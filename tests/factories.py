@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from claims.evidence.sources import save_source
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, ReviewEvent, Verdict
-from claims.review.workflow import source_record
+from claims.review.publication import source_record
 
 
 class UserFactory(factory.django.DjangoModelFactory):

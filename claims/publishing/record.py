@@ -4,8 +4,9 @@ decides what of a published fact-check the public may see.
 Everything here starts from ``Verdict.objects.published()`` (the API's SQL
 repeats its condition, ``status = 'published'``, in every query). The claim,
 its claimant and its sources are read from the published revision, which
-copied them when it was published (``workflow._freeze``): edits made while a
-correction is researched stay private until the correction is approved.
+copied them when it was published (``claims.review.publication.freeze``):
+edits made while a correction is researched stay private until the
+correction is approved.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ same steps in the same order:
 5. queue follow-up work with ``transaction.on_commit`` only.
 
 Admin actions, the API, Celery tasks and management commands all call these
-functions; none of them sets ``status`` itself.
+functions; none of them sets ``status`` itself. Publishing a revision (the
+public record frozen as it stood) is ``claims.review.publication``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from claims.models import Claim, ReviewEvent, Verdict
 from claims.normalize import registrable_domain
 from claims.publishing import webhooks
 
+from .publication import publish_draft
 from .roles import REVIEWERS
 
 S = Claim.Status
@@ -456,7 +457,7 @@ def approve(
             data["publish_at"] = publish_at.isoformat()
             return _finish(claim, t, by, note=note, data=data, to_status=S.SCHEDULED, event="claims.verdict.scheduled")
         draft.publish_at = None
-        if held := _publish_draft(claim, draft, now):
+        if held := publish_draft(claim, draft, now):
             data["claim_changes"] = held
         return _finish(claim, t, by, note=note, data=data)
 
@@ -478,89 +479,6 @@ def four_eyes_problem(draft: Verdict, user) -> str | None:
     return f"{name} {did}, so another editor must approve it (four-eyes rule: no one approves their own work)."
 
 
-def source_record(evidence) -> dict:
-    """One source as a published revision keeps it (``evidence_id`` stays internal)."""
-    return {
-        "evidence_id": evidence.pk,
-        "url": evidence.url,
-        "title": evidence.title,
-        "publisher": evidence.publisher,
-        "stance": evidence.stance,
-        "source_type": evidence.source_type,
-        "excerpt": evidence.excerpt,
-        "snapshot_sha256": evidence.snapshot_sha256 or None,
-        "snapshot_date": evidence.snapshot_fetched_at.isoformat() if evidence.snapshot_fetched_at else None,
-    }
-
-
-def _apply_held_changes(claim: Claim, draft: Verdict) -> dict:
-    """A correction's changes to the claim itself, held on its draft, become the claim's."""
-    changes = {}
-    for name, attr in (("text", "claim_text"), ("claimant_id", "claimant_id"), ("claimed_on", "claimed_on")):
-        if getattr(claim, name) != getattr(draft, attr):
-            changes[name] = [getattr(claim, name), getattr(draft, attr)]
-            setattr(claim, name, getattr(draft, attr))
-    if claim.language != draft.language:
-        changes["language"] = [claim.language, draft.language]
-        claim.language = draft.language
-    if changes:
-        claim.save(update_fields=[*changes, "updated_at"])
-        if "claimed_on" in changes:
-            changes["claimed_on"] = [d.isoformat() if d else None for d in changes["claimed_on"]]
-        if "text" in changes:
-            from claims.matching.triage import queue_matching  # matching -> outbox -> tasks -> workflow
-
-            queue_matching([claim.pk])
-    return changes
-
-
-def _freeze(claim: Claim, draft: Verdict) -> None:
-    """Copy into the revision what the public will read of the claim and its sources."""
-    claimant = claim.claimant
-    draft.claim_text = claim.text
-    draft.claimant = claimant
-    draft.claimant_name = claimant.name if claimant else ""
-    draft.claimant_kind = claimant.kind if claimant else ""
-    draft.claimant_description = claimant.description if claimant else ""
-    draft.claimed_on = claim.claimed_on
-    draft.language = claim.language
-    draft.sources = [source_record(e) for e in claim.evidence.order_by("added_at", "pk")]
-
-
-PUBLIC_RECORD_FIELDS = [
-    "claim_text",
-    "claimant",
-    "claimant_name",
-    "claimant_kind",
-    "claimant_description",
-    "claimed_on",
-    "language",
-    "sources",
-]
-
-
-def _publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> dict:
-    """Publish the draft as the public record; returns the claim changes a correction brought."""
-    held = _apply_held_changes(claim, draft) if draft.revision > 1 and draft.claim_text else {}
-    if not claim.slug:
-        # The public address is fixed at first publication: corrections keep it.
-        claim.slug = f"{slugify(draft.headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim.pk}"
-        claim.save(update_fields=["slug"])
-    previous = claim.verdicts.filter(status=Verdict.Status.PUBLISHED).first()
-    if previous is not None:
-        previous.status = Verdict.Status.SUPERSEDED
-        previous.save(update_fields=["status", "updated_at"])
-    _freeze(claim, draft)
-    draft.status = Verdict.Status.PUBLISHED
-    draft.published_at = when
-    draft.save(update_fields=["status", "published_at", "publish_at", "approver", "updated_at", *PUBLIC_RECORD_FIELDS])
-    # Both publish paths (approve now, publish_scheduled) come through here. A
-    # correction is announced when it is published, not when it is started:
-    # until then the public record has not changed.
-    webhooks.record_event(claim, webhooks.Event.CORRECTED if previous is not None else webhooks.Event.PUBLISHED)
-    return held
-
-
 def publish_scheduled(claim_id: int, *, now: dt.datetime | None = None) -> Claim | None:
     """Publish a scheduled claim whose embargo has lifted. Run by the scheduler.
 
@@ -578,7 +496,7 @@ def publish_scheduled(claim_id: int, *, now: dt.datetime | None = None) -> Claim
             return None
         _check(claim, t, None, None)
         approver = draft.approver
-        held = _publish_draft(claim, draft, now)
+        held = publish_draft(claim, draft, now)
         data = {
             "verdict_id": draft.pk,
             "revision": draft.revision,
