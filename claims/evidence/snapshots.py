@@ -1,17 +1,18 @@
 """Evidence durability: the archived snapshot of each source, and the link
 checks that notice when a published fact-check's sources rot or drift.
 
-Snapshots. Saving a new source (``claims.evidence.sources.save_source``,
-whatever the path: admin, internal API, demo) writes a ``snapshot_evidence``
-outbox row in the same transaction, so attaching never waits for the fetch and
-never fails because of it. The task fetches the page through the safe fetcher and stores
-the *reference snapshot*: the extracted main text, the sha256 of the body and
-of the normalised text (``claims.normalize.content_hash``, so re-flowed white
-space is not drift), the HTTP status, the final URL and the time. Transient
-failures retry with backoff; the last failure is stored as a readable error
-and logged. The reference is kept as taken: nothing overwrites it, and only a
-change of the source's URL clears it (and the link state) and queues a new one,
-since the old snapshot would describe another page.
+Snapshots. Saving a new source (``claims.evidence.sources.save_source``, called
+by ``claims.review.editing`` whatever the door: admin, internal API, demo)
+writes a ``snapshot_evidence`` outbox row in the same transaction, so attaching
+never waits for the fetch and never fails because of it. The task fetches the
+page through the safe fetcher and stores the *reference snapshot*: the
+extracted main text, the sha256 of the body and of the normalised text
+(``claims.normalize.content_hash``, so re-flowed white space is not drift), the
+HTTP status, the final URL and the time. Transient failures retry with backoff;
+the last failure is stored as a readable error and logged. The reference is
+kept as taken: nothing overwrites it, and only a change of the source's URL
+clears it (and the link state: ``Evidence.save``) and queues a new one
+(``save_source``), since the old snapshot would describe another page.
 
 Link checks. Once a minute Celery beat runs ``plan_link_checks``: the sources
 of published fact-checks not checked for ``FACTCHECK_LINK_CHECK_HOURS``,

@@ -1,13 +1,13 @@
 """Attaching and editing an evidence source: the row and its snapshot, in one transaction.
 
-Everything that attaches or edits evidence (the admin's inline and evidence
-pages, the internal API, the demo command, the record-editing services) saves
-it through ``save_source``, never through ``Evidence.save`` alone: a new
-source, or a source given a new URL, gets its ``snapshot_evidence`` outbox row
-in the transaction that saves it, so attaching never waits on the fetch and a
-rolled-back attach leaves no work behind. ``bulk_create`` is never used for
-evidence. (The link checks' own writes, of the snapshot and link fields, save
-the row directly: they change no address.)
+Whatever attaches or edits evidence saves it through ``save_source``, never
+through ``Evidence.save`` alone: today that is ``claims.review.editing``, which
+the admin's inline and evidence pages, the internal API and the demo command
+call. A new source, or a source given a new URL, gets its ``snapshot_evidence``
+outbox row in the transaction that saves it, so attaching never waits on the
+fetch and a rolled-back attach leaves no work behind. ``bulk_create`` is never
+used for evidence. (The link checks' own writes, of the snapshot and link
+fields, save the row directly: they change no address.)
 """
 
 from __future__ import annotations
