@@ -6,10 +6,19 @@ outlet's own voice. It is rule-based: one tokenizer, a few small lexicons and a
 memory of the people and organisations named so far, so that "the NATO chief said"
 or "he added" can point back to "Secretary-General Jens Stoltenberg".
 
-Only verbs that report a statement count. Verbs of asking, pleading, begging,
-urging, promising or refraining ("Zelensky has been pleading", "Stoltenberg refrained
-from giving details") do not make the sentence a claim by that person, so those
-sentences are the outlet's own and get None.
+Verbs that report a statement count, in English, Spanish and French ("said",
+"dijo", "a déclaré", "according to", "según", "selon"), and in Arabic ("قال",
+"أكد", "صرح", "وفقا ل"). A named person's reported pleas, requests, demands and
+accusations count too ("Zelensky has been pleading…", "X urged…", "X called on…"):
+their Speaker has ``act == "request"``, so extraction can keep them as candidates.
+Refraining, promising or declining ("Stoltenberg refrained from giving details")
+is no statement, and a plea by a country or a body ("Kiev has been begging") stays
+the outlet's narration.
+
+A role noun ("the police chief", "the minister") points back only to a person seen
+holding that role ("Police chief Maria Lopez", "Lopez, the police chief,"); with
+nobody holding it, the role itself is the speaker ("police chief"), never merely
+the last person named.
 
 Unnamed sources still get a Speaker, named by the words the article uses ("US
 officials", "a senior diplomat"), because their statements are not the outlet's own.
@@ -20,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["Speaker", "attribute"]
 
@@ -30,6 +39,10 @@ class Speaker:
     name: str
     kind: str  # "person" or "organization"
     description: str = ""  # role or title found in the text, "" if none
+    # "statement" (said, told, according to), "accusation" (accused, blamed) or
+    # "request" (pleaded, urged, called on, demanded): how the sentence reports
+    # them. Not part of who they are.
+    act: str = field(default="statement", compare=False)
 
 
 PERSON = "person"
@@ -51,6 +64,41 @@ SPEECH_VERBS = frozenset(
     blame blames blamed concede concedes conceded
     """.split()
 )
+# Spanish and French: a finite verb ("dijo", "afirma") or a past participle after
+# "a"/"ont"/"avait" ("a déclaré"). Inversion after a comma is ordinary in both
+# languages ("La inflación bajará, dijo Sánchez."), so these allow it without a quotation.
+ROMANCE_SPEECH_VERBS = frozenset(
+    """
+    dijo dice dicen dijeron afirmó afirma afirman afirmaron aseguró asegura aseguran aseguraron
+    declaró declara declararon señaló señala señalaron explicó explica explicaron añadió añade
+    agregó agrega advirtió advierte sostuvo sostiene indicó indica anunció anuncia denunció denuncia
+    reconoció reconoce negó niega insistió insiste subrayó subraya destacó destaca manifestó
+    expresó comentó respondió acusó acusa aclaró precisó admitió
+    déclaré affirmé dit indiqué expliqué ajouté souligné assuré estimé annoncé averti précisé
+    reconnu nié insisté confirmé répondu accusé dénoncé martelé prévenu rappelé
+    déclare affirme estime assure indique explique ajoute souligne annonce précise dénonce accuse
+    déclarent affirment estiment assurent
+    """.split()
+)
+ROMANCE_AUX = frozenset("a ont avait avaient aurait auraient".split())
+SPEECH_VERBS = SPEECH_VERBS | ROMANCE_SPEECH_VERBS
+# Reported pleas, requests, demands and accusations: a statement by their subject
+# when it is a person. "-ing" forms count after "has been", "is", "was" only.
+REQUEST_VERBS = frozenset(
+    """
+    plead pleads pleaded pleading pled beg begs begged begging urge urges urged urging
+    implore implores implored imploring demand demands demanded demanding request requests
+    requested requesting appeal appeals appealed appealing ask asks asked asking accusing
+    """.split()
+)
+ACCUSE_VERBS = frozenset("accuse accuses accused blame blames blamed".split())
+# "call on", "call for", "call upon"
+CALL_VERBS = frozenset("call calls called calling".split())
+CALL_PARTICLES = frozenset("on for upon".split())
+PROGRESSIVE_AUX = frozenset("been is are was were am".split())
+# "Según X", "selon X", "d'après X", like "according to X".
+ACCORDING_WORDS = frozenset({"según", "selon", "d'après", "d’après"})
+
 # These also have plain non-speech uses ("the US added five firms to the list", "she
 # wrote a book"), so they count only next to a quotation or before a that-clause.
 QUOTE_BOUND_VERBS = frozenset("add adds added write writes wrote maintain maintains maintained".split())
@@ -106,6 +154,12 @@ TITLES = frozenset(
     analyst economist researcher expert adviser advisor aide negotiator deputy vice sheikh
     ayatollah cardinal archbishop bishop rabbi imam founder owner coach correspondent editor
     sergeant sgt. major maj. officer mr mr. mrs mrs. ms ms. supremo boss
+    ministro ministra presidente presidenta portavoz alcalde alcaldesa jefe jefa directora
+    secretario secretaria gobernador gobernadora senador senadora diputado diputada embajador
+    embajadora juez jueza canciller vicepresidente vicepresidenta comisario comisaria
+    ministre président présidente porte-parole maire cheffe directeur directrice secrétaire
+    gouverneur sénateur sénatrice député députée ambassadeur ambassadrice procureur procureure
+    juge commissaire premier première
     """.split()
 )
 # Role noun in "the X said" -> words to look for in an earlier person's description.
@@ -127,7 +181,19 @@ _ROLE_MATCHES = {
     "senator": "senator|sen.",
     "lawmaker": "lawmaker|senator|sen.|representative|rep.|congress|mp",
     "secretary-general": "secretary-general|secretary general",
+    "ministro": "ministro|ministra",
+    "ministra": "ministra|ministro",
+    "ministre": "ministre",
+    "portavoz": "portavoz",
+    "porte-parole": "porte-parole",
+    "presidente": "presidente|presidenta",
+    "presidenta": "presidenta|presidente",
+    "président": "président|présidente",
+    "jefe": "jefe|jefa|director|directora",
 }
+# Words before a role noun that do not narrow it: "the top diplomat" is any diplomat.
+# Every other lower-case word does ("the police chief" is not the NATO chief).
+NON_DEFINING = frozenset("top senior then current new acting interim outgoing incoming longtime veteran".split())
 ROLE_MATCHES = {role: tuple(words.split("|")) for role, words in _ROLE_MATCHES.items()}
 # Organisation words; capitalised in names ("Defense Ministry") or lower case as heads.
 ORG_WORDS = frozenset(
@@ -141,6 +207,8 @@ ORG_WORDS = frozenset(
     society trust herald tribune gazette tv radio channel airlines airways motors holdings
     brigade battalion regiment directorate inspectorate watch international initiative
     military firm campaign consulate regime presidency media force
+    ministerio gobierno policía agencia banco ejército partido tribunal ayuntamiento
+    ministère gouvernement agence banque armée parti mairie
     """.split()
 )
 ORG_NAMES = frozenset(
@@ -663,22 +731,27 @@ class _Memory:
                 return entity
         return None
 
-    def by_role(self, role: str, qualifiers: frozenset[str], exclude: frozenset[str]) -> _Entity | None:
-        """The person a role noun refers to: the latest whose title matches the role,
-        preferring one whose title also has the qualifier ("NATO" in "the NATO chief");
-        else the latest person, unless the role belongs to someone ("Putin’s spokesman"
-        is not Putin, nor whoever was named last)."""
+    def by_role(
+        self, role: str, required: frozenset[str], qualifiers: frozenset[str], exclude: frozenset[str]
+    ) -> _Entity | None:
+        """The person a role noun refers to: the latest seen holding that role, that is
+        whose title matches the role noun and has every word that narrows it ("police"
+        in "the police chief"); among those, one whose title also has a qualifier
+        ("NATO" in "the NATO chief") first. None when nobody holds it: "the police
+        chief" is not whoever was named last, nor "Putin’s spokesman" Putin."""
         wanted = ROLE_MATCHES.get(role, (role,))
         best, best_score = None, 0
         for entity in reversed(self.entities):
             if entity.kind != PERSON or set(entity.name.lower().split()) & exclude:
                 continue
             described = f" {' '.join(entity.descriptions).lower()} "
-            score = 2 * any(f" {w} " in described for w in wanted) + any(f" {q} " in described for q in qualifiers)
+            if not any(f" {w} " in described for w in wanted):
+                continue
+            if not all(f" {w} " in described for w in required):
+                continue
+            score = 2 + any(f" {q} " in described for q in qualifiers)
             if score > best_score:
                 best, best_score = entity, score
-        if best is None and not exclude:
-            best = self.most_recent(PERSON)
         return best
 
     def org_by_word(self, word: str) -> _Entity | None:
@@ -749,7 +822,10 @@ def _resolve(ph: _Phrase, memory: _Memory) -> Speaker | None:
         qualifiers = [t for t in heads[:-1] if t[0].isupper() and not _is_title(t)]
         owners = frozenset(_bare(t) for t in qualifiers if _possessive(t))
         qualifier_words = frozenset(_bare(t) for t in [*qualifiers, *tokens[len(heads) :], *ph.pp[1:]])
-        entity = memory.by_role(_strip_prefix(head_low), qualifier_words, owners)
+        required = frozenset(
+            _bare(t) for t in heads[:-1] if not t[0].isupper() and _bare(t) not in NON_DEFINING and t.isalpha()
+        )
+        entity = memory.by_role(_strip_prefix(head_low), required, qualifier_words, owners)
         role = _text(tokens)
         if entity is None:
             return Speaker(phrase_text, PERSON, role)
@@ -899,6 +975,11 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
     for i, word in enumerate(low if not SPEECH_VERBS.isdisjoint(low) else ()):
         if word not in SPEECH_VERBS or not _verb_allowed(fr, i):
             continue
+        if word in ROMANCE_SPEECH_VERBS:
+            found = _romance_speaker(fr, i, memory)
+            if found is not None:
+                return found
+            continue
         subject = _subject_before(fr, i)
         if subject is _REJECT:
             continue
@@ -912,7 +993,7 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
                 continue
         speaker = _resolve(subject, memory)
         if speaker is not None:
-            return speaker, subject.start
+            return (replace(speaker, act="accusation") if word in ACCUSE_VERBS else speaker), subject.start
 
     for i in range(n - 2 if "according" in low else 0):
         if low[i] == "according" and low[i + 1] == "to":
@@ -921,6 +1002,75 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
                 speaker = _resolve(phrase, memory)
                 if speaker is not None:
                     return speaker, phrase.start
+
+    for i, word in enumerate(low if not ACCORDING_WORDS.isdisjoint(low) else ()):
+        if word in ACCORDING_WORDS:
+            phrase = _phrase_fwd(fr, i + 1)
+            if phrase is not None:
+                speaker = _resolve(phrase, memory)
+                if speaker is not None:
+                    return speaker, phrase.start
+
+    if not REQUEST_VERBS.isdisjoint(low) or not CALL_VERBS.isdisjoint(low):
+        return _request(fr, memory)
+    return None, -1
+
+
+_PRONOUN_INVERSION = {"a-t-il": "he", "a-t-elle": "she", "dit-il": "he", "dit-elle": "she"}
+
+
+def _romance_speaker(fr: _Frame, verb: int, memory: _Memory) -> tuple[Speaker, int] | None:
+    """The speaker of a Spanish or French speech verb: "X dijo", "X a déclaré",
+    inverted after a comma or a quotation ("…, dijo Sánchez", "…, a affirmé le
+    ministre"), or "…, a-t-il déclaré"."""
+    tokens, low = fr.tokens, fr.lower
+    start = verb
+    while start >= 1 and low[start - 1] in ROMANCE_AUX:
+        start -= 1
+    if start >= 1 and low[start - 1] in _PRONOUN_INVERSION:
+        entity = memory.most_recent(PERSON)
+        return (entity.speaker(), start - 1) if entity is not None else None
+    if start == 0 or tokens[start - 1] in (",", Q):
+        subject = _phrase_fwd(fr, verb + 1)
+        if subject is not None:
+            speaker = _resolve(subject, memory)
+            if speaker is not None:
+                return speaker, subject.start
+    subject = _subject_before(fr, start)
+    if subject is None or subject is _REJECT:
+        return None
+    speaker = _resolve(subject, memory)
+    return (speaker, subject.start) if speaker is not None else None
+
+
+def _request(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
+    """A person's reported plea, request, demand or accusation: "Zelensky has been
+    pleading…", "He urged…", "X called on…". A passive ("was urged to") or a
+    participle clause ("Pleading for help, …") has no such subject."""
+    tokens, low = fr.tokens, fr.lower
+    n = len(tokens)
+    for i, word in enumerate(low):
+        if word in CALL_VERBS:
+            if i + 1 >= n or low[i + 1] not in CALL_PARTICLES:
+                continue
+        elif word not in REQUEST_VERBS:
+            continue
+        start = i
+        while start >= 1 and low[start - 1] in SKIP_BEFORE_VERB - {"has", "have", "had"}:
+            start -= 1  # "has repeatedly urged"
+        auxiliaries = []
+        while start >= 1 and low[start - 1] in PROGRESSIVE_AUX | {"has", "have", "had"}:
+            start -= 1
+            auxiliaries.append(low[start])
+        progressive = bool(auxiliaries) and auxiliaries[0] in PROGRESSIVE_AUX
+        if word.endswith("ing") != progressive:
+            continue  # "was urged to" (passive), "Pleading for help," (no finite verb)
+        subject = _subject_before(fr, start)
+        if subject is None or subject is _REJECT:
+            continue
+        speaker = _resolve(subject, memory)
+        if speaker is not None and speaker.kind == PERSON:
+            return replace(speaker, act="request"), subject.start
     return None, -1
 
 
