@@ -81,6 +81,9 @@ ROMANCE_SPEECH_VERBS = frozenset(
     """.split()
 )
 ROMANCE_AUX = frozenset("a ont avait avaient aurait auraient".split())
+ROMANCE_ARTICLES = frozenset("el la los las le les".split())
+ROMANCE_OF = frozenset("de del du des".split())
+_ORG_FUNCTION_WORDS = frozenset("of the for and de del la las los du des le les et y".split())
 SPEECH_VERBS = SPEECH_VERBS | ROMANCE_SPEECH_VERBS
 # Reported pleas, requests, demands and accusations: a statement by their subject
 # when it is a person. "-ing" forms count after "has been", "is", "was" only.
@@ -516,7 +519,11 @@ class _Phrase:
     @property
     def head_tokens(self) -> list[str]:
         for k, tok in enumerate(self.tokens):
-            if tok.lower() == "of":
+            low = tok.lower()
+            if low == "of":
+                return self.tokens[:k]
+            # "el portavoz del Gobierno", "le ministre de l'Économie"; not "Charles de Gaulle"
+            if low in ROMANCE_OF and any(_is_title(t) or _bare(t) in ORG_WORDS for t in self.tokens[:k]):
                 return self.tokens[:k]
         return self.tokens
 
@@ -592,7 +599,12 @@ def _phrase_fwd(fr: _Frame, start: int, depth: int = 0) -> _Phrase | None:
         return _Phrase(tokens=[tokens[start]], start=start, end=start + 1, pronoun=fr.lower[start])
     i = start
     article = ""
-    if cats[i] in (_ARTICLE, _QUANT):
+    if cats[i] in (_ARTICLE, _QUANT) or (
+        fr.lower[i] in ROMANCE_ARTICLES
+        and tokens[i].islower()
+        and i + 1 < n
+        and cats[i + 1] in (_TITLE, _ORG, _CAP, _MOD)
+    ):
         article = fr.lower[i]
         i += 1
     first = i
@@ -872,7 +884,7 @@ def _naming(tokens: tuple[str, ...], article: bool, appositive: str) -> tuple[st
     titled = bool(name) and any(_is_title(t) for t in titles)
     if not titled:
         if _org_like(tokens) and all(
-            t[0].isupper() or t.lower() in ("of", "the", "for", "and") or _category(t) in (_ORG, _MOD) for t in tokens
+            t[0].isupper() or t.lower() in _ORG_FUNCTION_WORDS or _category(t) in (_ORG, _MOD) for t in tokens
         ):
             return ORGANIZATION, _text(tokens), "", len(tokens)
         if not name and len(tokens) >= 2 and not article and all(_name_token(t) for t in tokens[:-1]):
@@ -1005,6 +1017,10 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
 
     for i, word in enumerate(low if not ACCORDING_WORDS.isdisjoint(low) else ()):
         if word in ACCORDING_WORDS:
+            following = tokens[i + 1] if i + 1 < n else ""
+            if following[:2].lower() in ("l'", "l’") and following[2:3].isupper():
+                # "selon l'Insee": an article before the name, so a body, not a person
+                return memory.remember(following[2:], ORGANIZATION).speaker(), i + 1
             phrase = _phrase_fwd(fr, i + 1)
             if phrase is not None:
                 speaker = _resolve(phrase, memory)
@@ -1124,6 +1140,142 @@ def _mention(run: tuple[str, ...], appositive: str, place: bool) -> tuple[str, s
     return None
 
 
+
+# --- Arabic -------------------------------------------------------------------------
+#
+# Arabic has no capital letters and puts the verb first ("قال وزير المالية محمد
+# العلي إن …": said the minister of finance Mohammed al-Ali that …), so its
+# sentences are read by word lists of their own: a speech verb (with "و"/"ف"
+# "and" before it), then the words up to "إن"/"أن" ("that") or a comma name the
+# speaker: an organisation, a title and its complement ("وزير المالية"), a name.
+
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
+_ARABIC_TOKEN = re.compile(r"[\u0621-\u064a\u0640\u064b-\u065f\u0670]+|[^\s\w]|\w+")
+_ARABIC_DIACRITICS = re.compile(r"[\u0640\u064b-\u065f\u0670]")
+AR_SPEECH_VERBS = frozenset(
+    """
+    قال قالت أكد أكدت صرح صرحت أعلن أعلنت أضاف أضافت أوضح أوضحت ذكر ذكرت أفاد أفادت شدد شددت
+    اعتبر اعتبرت نفى نفت زعم زعمت حذر حذرت يقول تقول يؤكد تؤكد أشار أشارت كشف كشفت
+    """.split()
+)
+AR_REQUEST_VERBS = frozenset("طالب طالبت دعا دعت ناشد ناشدت حث حثت يطالب تطالب يدعو تدعو".split())
+AR_ACCUSE_VERBS = frozenset("اتهم اتهمت يتهم تتهم".split())
+AR_ACCORDING = frozenset("وفقا وفق حسب بحسب طبقا".split())
+# Words that end the speaker's phrase: "that", prepositions, time words.
+AR_STOP = frozenset(
+    """
+    إن أن ان إنه أنه انه إنها أنها في خلال يوم أمس اليوم الليلة صباح مساء عن على من إلى الى مع بعد قبل
+    لـ ل عبر أثناء حيث بأن لقناة لصحيفة لوكالة للصحفيين لرويترز
+    """.split()
+)
+AR_TITLES = frozenset(
+    """
+    الرئيس رئيس رئيسة الرئيسة وزير وزيرة الوزير الوزيرة المتحدث متحدث المتحدثة الناطق ناطق الناطقة
+    المدير مدير مديرة السفير سفير الأمين النائب نائب المستشار مستشار العميد اللواء الشيخ الدكتور
+    قائد محافظ الملك الأمير الملكة المفوض مفوض القاضي المدعي زعيم
+    """.split()
+)
+AR_ORG_WORDS = frozenset(
+    """
+    وزارة الوزارة الحكومة حكومة الشرطة شرطة الجيش جيش وكالة الوكالة البنك بنك المصرف مصرف مكتب المكتب
+    المنظمة منظمة هيئة الهيئة المجلس مجلس البرلمان الأمم الاتحاد الرئاسة صحيفة الصحيفة قناة مركز
+    المركز اللجنة لجنة جهاز الجهاز الكرملين البيت حركة الحركة حزب الحزب شركة الشركة المحكمة محكمة
+    """.split()
+)
+
+
+def _is_arabic(sentence: str) -> bool:
+    letters = sum(1 for c in sentence if c.isalpha())
+    return letters > 0 and len(_ARABIC_LETTER.findall(sentence)) > letters / 2
+
+
+def _ar_word(token: str) -> str:
+    return _ARABIC_DIACRITICS.sub("", token)
+
+
+def _ar_verb(word: str, verbs: frozenset[str]) -> bool:
+    return word in verbs or (word[:1] in ("و", "ف") and word[1:] in verbs)
+
+
+def _ar_phrase(words: list[str], start: int) -> list[str]:
+    phrase = []
+    for word in words[start : start + 7]:
+        if word in AR_STOP or not _ARABIC_LETTER.match(word) and not word.isalnum():
+            break
+        if word[:1] in ("ل", "ب") and len(phrase) > 0 and word[1:] in AR_STOP:
+            break
+        phrase.append(word)
+    return phrase
+
+
+def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
+    """Who an Arabic phrase names: an organisation, a titled person, a role held by
+    someone named before, or a bare name."""
+    if not phrase:
+        return None
+    if phrase[0] in AR_ORG_WORDS:
+        # The body and its complements: "وزارة الدفاع", "وكالة رويترز", "الشرطة"
+        # (not "الشرطة اعتقال …", the police [confirmed] the arrest of …).
+        k = 1
+        if k < len(phrase) and not phrase[0].startswith("ال"):
+            k += 1
+        while k < len(phrase) and phrase[k].startswith("ال"):
+            k += 1
+        return memory.remember(" ".join(phrase[:k]), ORGANIZATION).speaker()
+    if phrase[0] in AR_TITLES:
+        title = [phrase[0]]
+        k = 1
+        while k < len(phrase) and phrase[k].startswith("ال"):
+            title.append(phrase[k])  # its complement: "وزير المالية", "الرئيس الأمريكي"
+            k += 1
+        name, description = " ".join(phrase[k:]), " ".join(title)
+        if name:
+            return memory.remember(name, PERSON, description).speaker(description)
+        bare = phrase[0].removeprefix("ال")
+        for entity in reversed(memory.entities):
+            if entity.kind == PERSON and any(bare in d.split() or "ال" + bare in d.split() for d in entity.descriptions):
+                return entity.speaker(description)
+        return Speaker(description, PERSON, description)
+    if len(phrase) > 4:
+        return None  # a clause, not a name
+    name = " ".join(phrase)
+    entity = memory.get(name, PERSON) or memory.by_surname(phrase[-1]) if len(phrase) == 1 else memory.get(name, PERSON)
+    return (entity or memory.remember(name, PERSON)).speaker()
+
+
+def _find_arabic(sentence: str, memory: _Memory) -> Speaker | None:
+    words = [_ar_word(t) for t in _ARABIC_TOKEN.findall(sentence)]
+    for i, word in enumerate(words):
+        if word in AR_ACCORDING:
+            k = i + 1
+            if k < len(words) and words[k] in ("ل", "لـ"):
+                k += 1
+            if k < len(words) and words[k] == "عن":
+                k += 1
+            if k >= len(words):
+                continue
+            first = words[k]
+            if word in ("وفقا", "وفق", "طبقا"):
+                first = "ال" + first[2:] if first.startswith("لل") else first.removeprefix("ل")
+            phrase = _ar_phrase([first, *words[k + 1 :]], 0)
+            speaker = _ar_speaker(phrase, memory)
+            if speaker is not None:
+                return speaker
+    for verbs, act in ((AR_SPEECH_VERBS, "statement"), (AR_ACCUSE_VERBS, "accusation"), (AR_REQUEST_VERBS, "request")):
+        for i, word in enumerate(words):
+            if not _ar_verb(word, verbs):
+                continue
+            phrase = _ar_phrase(words, i + 1)
+            if phrase:
+                speaker = _ar_speaker(phrase, memory)
+            else:  # "وأضاف أن …": "and he added that …"
+                entity = memory.most_recent(PERSON) or memory.most_recent(ORGANIZATION)
+                speaker = entity.speaker() if entity is not None else None
+            if speaker is not None and (act != "request" or speaker.kind == PERSON):
+                return replace(speaker, act=act)
+    return None
+
+
 def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
     """The speaker of each sentence of one article, or None for the outlet's own voice.
 
@@ -1139,6 +1291,21 @@ def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
     for sentence in sentences:
         fr = _frame(sentence, open_quote)
         open_quote = fr.open_at_end
+        if not sentence.isascii() and _is_arabic(sentence):
+            speaker, position = _find_arabic(sentence, memory), -1
+            frames.append(fr)
+            own.append(speaker)
+            result.append(speaker)
+            continue
+        if (
+            len(fr.tokens) > 1
+            and fr.lower[0] in ROMANCE_ARTICLES
+            and fr.cats[0] == _CAP
+            and (fr.cats[1] in (_TITLE, _ORG, _OTHER, _GROUP) or _is_title(fr.tokens[1]) or fr.lower[1] in ORG_WORDS)
+        ):
+            # "La ministra …", "El Ministerio …", "Les prix …": an article, not part of
+            # a name ("Le Pen" keeps its "Le"). _frame stays the plain tokenizer's.
+            fr.cats[0] = _ARTICLE
         speaker, position = _find(fr, memory) if fr.tokens else (None, -1)
         if speaker is not None:
             _remember_mentions(fr, memory, 0, position)
