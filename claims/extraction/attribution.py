@@ -1225,8 +1225,9 @@ def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
     if phrase[0] in AR_TITLES:
         title = [phrase[0]]
         k = 1
-        while k < len(phrase) and phrase[k].startswith("ال"):
-            title.append(phrase[k])  # its complement: "وزير المالية", "الرئيس الأمريكي"
+        while k < len(phrase) and (phrase[k].startswith("ال") or phrase[k] == "باسم"):
+            # its complement: "وزير المالية", "الرئيس الأمريكي", "المتحدث باسم الحكومة"
+            title.append(phrase[k])
             k += 1
         name, description = " ".join(phrase[k:]), " ".join(title)
         if name:
@@ -1236,6 +1237,10 @@ def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
             if entity.kind == PERSON and any(bare in d.split() or "ال" + bare in d.split() for d in entity.descriptions):
                 return entity.speaker(description)
         return Speaker(description, PERSON, description)
+    text = " ".join(phrase)
+    for entity in reversed(memory.entities):
+        if entity.kind == PERSON and (text == entity.name or text.startswith(entity.name + " ")):
+            return entity.speaker()  # a name seen before, then the verb's object
     if len(phrase) > 4:
         return None  # a clause, not a name
     name = " ".join(phrase)
