@@ -157,10 +157,10 @@ TITLES = frozenset(
     analyst economist researcher expert adviser advisor aide negotiator deputy vice sheikh
     ayatollah cardinal archbishop bishop rabbi imam founder owner coach correspondent editor
     sergeant sgt. major maj. officer mr mr. mrs mrs. ms ms. supremo boss
-    ministro ministra presidente presidenta portavoz alcalde alcaldesa jefe jefa directora
+    ministro ministra presidente presidenta portavoz líder lider dirigente alcalde alcaldesa jefe jefa directora
     secretario secretaria gobernador gobernadora senador senadora diputado diputada embajador
     embajadora juez jueza canciller vicepresidente vicepresidenta comisario comisaria
-    ministre président présidente porte-parole maire cheffe directeur directrice secrétaire
+    ministre président présidente porte-parole dirigeant dirigeante maire cheffe directeur directrice secrétaire
     gouverneur sénateur sénatrice député députée ambassadeur ambassadrice procureur procureure
     juge commissaire premier première
     """.split()
@@ -926,9 +926,28 @@ def _subject_before(fr: _Frame, verb: int) -> _Phrase | None:
             phrase = _phrase_back(fr, j - 1)
             if phrase is not None and phrase.tokens:
                 return _with_appositive(phrase, fr, j + 1, i)
+            name = _name_segment(fr, j + 1, i)
+            role = _leading_role(fr, j)
+            if name and role:
+                # "The leader of the opposition, Keir Starmer, said", "El líder de la oposición, X, aseguró"
+                return _Phrase(tokens=name, start=j + 1, end=i, appositive=role)
         return _REJECT
     phrase = _phrase_back(fr, i)
     return phrase if phrase is not None and phrase.tokens else _REJECT
+
+
+def _leading_role(fr: _Frame, end: int) -> str:
+    """The role that opens the sentence and runs up to token ``end`` ("the leader of
+    the opposition"), or "" if the words before ``end`` do not start with one."""
+    tokens, cats = fr.tokens, fr.cats
+    k = 0
+    if k < end and (cats[k] == _ARTICLE or fr.lower[k] in ROMANCE_ARTICLES):
+        k += 1
+    if k >= end or not _is_title(tokens[k]) or end - k > 8:
+        return ""
+    if any(t in (",", ";", ":", Q) for t in tokens[k:end]):
+        return ""
+    return _text(tokens[k:end])
 
 
 def _verb_allowed(fr: _Frame, verb: int) -> bool:
@@ -1229,7 +1248,7 @@ def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
             # its complement: "وزير المالية", "الرئيس الأمريكي", "المتحدث باسم الحكومة"
             title.append(phrase[k])
             k += 1
-        name, description = " ".join(phrase[k:]), " ".join(title)
+        name, description = " ".join(_ar_name(phrase[k:])), " ".join(title)
         if name:
             return memory.remember(name, PERSON, description).speaker(description)
         bare = phrase[0].removeprefix("ال")
@@ -1248,8 +1267,28 @@ def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
     return (entity or memory.remember(name, PERSON)).speaker()
 
 
+def _ar_name(words: list[str]) -> list[str]:
+    """A name at the start of words: a given name and a family name ("محمد العلي"),
+    three words after "عبد"/"أبو" ("عبد الله الحسن"); what follows is the verb's
+    object ("… الحكومة", the government)."""
+    length = 3 if words[:1] and words[0] in ("عبد", "أبو", "بن") else 2
+    return words[:length]
+
+
 def _find_arabic(sentence: str, memory: _Memory) -> Speaker | None:
     words = [_ar_word(t) for t in _ARABIC_TOKEN.findall(sentence)]
+    for verbs, act in ((AR_SPEECH_VERBS, "statement"), (AR_ACCUSE_VERBS, "accusation"), (AR_REQUEST_VERBS, "request")):
+        for i, word in enumerate(words):
+            if not _ar_verb(word, verbs):
+                continue
+            phrase = _ar_phrase(words, i + 1)
+            if phrase:
+                speaker = _ar_speaker(phrase, memory)
+            else:  # "وأضاف أن …": "and he added that …"
+                entity = memory.most_recent(PERSON) or memory.most_recent(ORGANIZATION)
+                speaker = entity.speaker() if entity is not None else None
+            if speaker is not None and (act != "request" or speaker.kind == PERSON):
+                return replace(speaker, act=act)
     for i, word in enumerate(words):
         if word in AR_ACCORDING:
             k = i + 1
@@ -1266,18 +1305,6 @@ def _find_arabic(sentence: str, memory: _Memory) -> Speaker | None:
             speaker = _ar_speaker(phrase, memory)
             if speaker is not None:
                 return speaker
-    for verbs, act in ((AR_SPEECH_VERBS, "statement"), (AR_ACCUSE_VERBS, "accusation"), (AR_REQUEST_VERBS, "request")):
-        for i, word in enumerate(words):
-            if not _ar_verb(word, verbs):
-                continue
-            phrase = _ar_phrase(words, i + 1)
-            if phrase:
-                speaker = _ar_speaker(phrase, memory)
-            else:  # "وأضاف أن …": "and he added that …"
-                entity = memory.most_recent(PERSON) or memory.most_recent(ORGANIZATION)
-                speaker = entity.speaker() if entity is not None else None
-            if speaker is not None and (act != "request" or speaker.kind == PERSON):
-                return replace(speaker, act=act)
     return None
 
 

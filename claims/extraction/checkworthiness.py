@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 MODEL_PATH = Path(__file__).resolve().with_name("checkworthiness.npz")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the general scorer's weights ride along in the config
 
 # The HashingVectorizer parameters a model file may set; anything else in the
 # file is refused rather than passed through.
@@ -638,14 +638,60 @@ _word_hashers: dict[str, _WordHasher] = {}
 
 
 @dataclass(frozen=True, eq=False)
+class GeneralModel:
+    """The language-independent scorer (``general.py``): sigmoid(slope * (cues . coef + intercept) + offset)."""
+
+    coef: np.ndarray
+    intercept: float
+    calibration: tuple[float, float]
+    info: dict[str, Any]
+
+    def score(self, texts: Sequence[str], language: str) -> list[float]:
+        if not texts:
+            return []
+        from .general import general_features
+
+        slope, offset = self.calibration
+        decision = general_features([normalise(t) for t in texts], language) @ self.coef + self.intercept
+        return expit(slope * decision + offset).tolist()
+
+    def as_config(self) -> dict[str, Any]:
+        from .general import GENERAL_FEATURE_NAMES
+
+        return {
+            "features": list(GENERAL_FEATURE_NAMES),
+            "coef": [float(c) for c in self.coef],
+            "intercept": self.intercept,
+            "calibration": list(self.calibration),
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], path: Path) -> GeneralModel:
+        from .general import GENERAL_FEATURE_NAMES
+
+        if tuple(config["features"]) != GENERAL_FEATURE_NAMES:
+            raise ModelError(f"{path}: the general scorer was trained with other cues; retrain it (train_checkworthiness)")
+        slope, offset = config["calibration"]
+        return cls(
+            coef=np.array(config["coef"], dtype=np.float64),
+            intercept=float(config["intercept"]),
+            calibration=(float(slope), float(offset)),
+            info=config.get("info", {}),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class Model:
-    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset)."""
+    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset), for
+    English; and the general scorer for every other language."""
 
     hashing: dict[str, Any]
     coef: np.ndarray
     intercept: float
     calibration: tuple[float, float]
     info: dict[str, Any]
+    general: GeneralModel | None = None
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -665,6 +711,7 @@ class Model:
             "intercept": self.intercept,
             "calibration": list(self.calibration),
             "info": self.info,
+            "general": self.general.as_config() if self.general is not None else None,
         }
         arrays = {
             "config": np.array(json.dumps(config, sort_keys=True, indent=1)),
@@ -705,6 +752,7 @@ class Model:
             intercept=float(config["intercept"]),
             calibration=(float(slope), float(offset)),
             info=config.get("info", {}),
+            general=GeneralModel.from_config(config["general"], path) if config.get("general") else None,
         )
 
 
@@ -730,5 +778,14 @@ def forget_model() -> None:
 
 
 def score(sentences: Sequence[str]) -> list[float]:
-    """One score in [0, 1] per sentence, in the same order; higher means more check-worthy."""
+    """One score in [0, 1] per English sentence, in the same order; higher means more check-worthy."""
     return get_model().score(list(sentences))
+
+
+def score_general(sentences: Sequence[str], language: str) -> list[float]:
+    """One score in [0, 1] per sentence of a language without a trained model
+    (the general scorer, read with that language's word lists where it has them)."""
+    model = get_model()
+    if model.general is None:
+        raise ModelError(f"{MODEL_PATH} has no general scorer; retrain it (train_checkworthiness)")
+    return model.general.score(list(sentences), language)

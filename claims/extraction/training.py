@@ -37,7 +37,7 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from .checkworthiness import Model, feature_matrix, normalise
+from .checkworthiness import GeneralModel, Model, feature_matrix, normalise
 
 HASHING = {"n_features": 2**16, "ngram_range": [1, 2], "lowercase": True, "alternate_sign": False, "norm": "l2"}
 C_GRID = (0.1, 0.3, 1.0, 3.0)
@@ -191,6 +191,7 @@ class _Dataset:
     groups: np.ndarray  # index of each row's debate
     extra: tuple[str, ...]  # extra check-worthy texts, used in every training fold
     X_extra: sp.csr_matrix
+    general: np.ndarray  # the general scorer's cues of every sentence
 
     @classmethod
     def build(cls, debates: Sequence[Debate], extra: Sequence[str] = ()) -> _Dataset:
@@ -198,7 +199,15 @@ class _Dataset:
         groups = np.concatenate([np.full(len(d.sentences), i) for i, d in enumerate(debates)])
         y = np.concatenate([d.labels for d in debates])
         X_extra = feature_matrix(list(extra), HASHING) if extra else sp.csr_matrix((0, 0))
-        return cls(list(debates), feature_matrix(sentences, HASHING), y, groups, tuple(extra), X_extra)
+        return cls(
+            list(debates),
+            feature_matrix(sentences, HASHING),
+            y,
+            groups,
+            tuple(extra),
+            X_extra,
+            general_matrix(sentences),
+        )
 
 
 def _fit(X: sp.csr_matrix, y: np.ndarray, c: float, X_extra: sp.csr_matrix, extra_weight: float) -> LogisticRegression:
@@ -256,7 +265,9 @@ def _train(
     final = _fit(X, y, best_c, data.X_extra, extra_weight)
     trained_on = [data.debates[g] for g in sorted(members)]
     use_extra = bool(data.extra) and extra_weight > 0
+    general = train_general(data.general[rows], y, groups, inner_folds=inner_folds)
     return Model(
+        general=general,
         hashing=dict(HASHING),
         coef=final.coef_[0].astype(np.float32).astype(np.float64),
         intercept=float(final.intercept_[0]),
@@ -276,6 +287,57 @@ def _train(
             "extra_sha256": hashlib.sha256("\n".join(data.extra).encode()).hexdigest() if use_extra else None,
             "scikit_learn": sklearn.__version__,
         },
+    )
+
+
+GENERAL_C_GRID = (0.01, 0.1, 1.0, 10.0)
+
+
+def _choose_c(X, y: np.ndarray, groups: np.ndarray, c_grid: Sequence[float], inner_folds: int):
+    """C by cross-validation over whole debates (MAP; ties to the most regularised),
+    the out-of-fold scores at that C, and the MAP of each C."""
+    members = np.unique(groups)
+    folds = min(inner_folds, len(members))
+    fold_of_debate = {int(g): i % folds for i, g in enumerate(sorted(members))}
+    fold = np.array([fold_of_debate[int(g)] for g in groups])
+    out_of_fold: dict[float, np.ndarray] = {}
+    inner_map: dict[float, float] = {}
+    for c in c_grid:
+        scores = np.zeros(len(y))
+        for k in range(folds):
+            held_out = fold == k
+            if not y[~held_out].any():
+                continue
+            scores[held_out] = _fit(X[~held_out], y[~held_out], c, sp.csr_matrix((0, 0)), 0.0).decision_function(
+                X[held_out]
+            )
+        out_of_fold[c] = scores
+        inner_map[c] = _debate_map(y, groups, scores, members)
+    best_c = max(c_grid, key=lambda c: (inner_map[c], -list(c_grid).index(c)))
+    return best_c, out_of_fold[best_c], inner_map
+
+
+def general_matrix(sentences: Sequence[str]) -> np.ndarray:
+    """The general scorer's cues of English sentences, read with the English word lists."""
+    from .general import general_features
+
+    return general_features([normalise(s) for s in sentences], "en")
+
+
+def train_general(
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, c_grid: Sequence[float] = GENERAL_C_GRID, inner_folds: int = INNER_FOLDS
+) -> GeneralModel:
+    """The language-independent scorer's weights, fitted on English debates through
+    the English word lists, C chosen and the sigmoid fitted as for the English model."""
+    best_c, out_of_fold, inner_map = _choose_c(X, y, groups, c_grid, inner_folds)
+    platt = LogisticRegression(C=1e4, class_weight="balanced", solver="lbfgs", max_iter=1000)
+    platt.fit(out_of_fold.reshape(-1, 1), y)
+    final = _fit(X, y, best_c, sp.csr_matrix((0, 0)), 0.0)
+    return GeneralModel(
+        coef=final.coef_[0].astype(np.float64),
+        intercept=float(final.intercept_[0]),
+        calibration=(float(platt.coef_[0][0]), float(platt.intercept_[0])),
+        info={"c": best_c, "c_grid": list(c_grid), "inner_cv_map": {str(c): round(m, 6) for c, m in inner_map.items()}},
     )
 
 
