@@ -75,13 +75,12 @@ def _seed_sentences(shared_data: Path) -> list[str]:
 
 
 def test_seed_articles_example_claim_ranks_in_the_top_3(shared_data):
+    # The previous model also had to rank Zelensky's pleas below this claim; issue 20
+    # wants those pleas as candidates (they are his requests), so that check is gone.
     sentences = _seed_sentences(shared_data)
     scores = np.array(score(sentences))
     claim = next(i for i, s in enumerate(sentences) if SEED_CLAIM in s)
     assert int((scores > scores[claim]).sum()) < 3
-    begging = next(i for i, s in enumerate(sentences) if s.startswith("He has been begging NATO"))
-    pleading = next(i for i, s in enumerate(sentences) if "Zelensky has been pleading" in s)
-    assert scores[claim] > max(scores[begging], scores[pleading])
 
 
 def test_scores_lie_in_unit_interval_and_keep_order():
@@ -154,7 +153,7 @@ def test_typographic_quotes_and_percent_sign_score_like_their_ascii_forms():
 def test_committed_model_is_small_and_holds_no_pickles():
     assert MODEL_PATH.stat().st_size < 1_000_000
     with zipfile.ZipFile(MODEL_PATH) as archive:
-        assert sorted(archive.namelist()) == ["coef.npy", "config.npy"]
+        assert sorted(archive.namelist()) == ["coef.npy", "config.npy", "idf.npy"]
     with np.load(MODEL_PATH, allow_pickle=False) as arrays:
         assert arrays["coef"].dtype == np.dtype("<f4")
         assert arrays["config"].dtype.kind == "U"
@@ -165,9 +164,9 @@ def test_a_model_trained_with_other_features_is_refused(tmp_path):
     model.save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as arrays:
         config = json.loads(str(arrays["config"]))
-        coef = arrays["coef"]
+        coef, idf = arrays["coef"], arrays["idf"]
     config["dense_features"] = config["dense_features"][:-1]
-    np.savez(tmp_path / "other.npz", config=np.array(json.dumps(config)), coef=coef)
+    np.savez(tmp_path / "other.npz", config=np.array(json.dumps(config)), coef=coef, idf=idf)
     with pytest.raises(ModelError, match="other hand-written features"):
         Model.load(tmp_path / "other.npz")
 

@@ -63,7 +63,13 @@ def _with_numbers_and_sources(reading):
         (
             "article_es.txt",
             "es",
-            {"Yolanda Díaz", "Alberto Núñez Feijóo", "Banco de España", "Juan Pérez", "Instituto Nacional de Estadística"},
+            {
+                "Yolanda Díaz",
+                "Alberto Núñez Feijóo",
+                "Banco de España",
+                "Juan Pérez",
+                "Instituto Nacional de Estadística",
+            },
         ),
         ("article_ar.txt", "ar", {"سامي الخطيب", "البنك المركزي", "وزارة المالية", "عمر حداد", "خالد العمري"}),
     ],

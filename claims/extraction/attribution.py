@@ -1159,7 +1159,6 @@ def _mention(run: tuple[str, ...], appositive: str, place: bool) -> tuple[str, s
     return None
 
 
-
 # --- Arabic -------------------------------------------------------------------------
 #
 # Arabic has no capital letters and puts the verb first ("قال وزير المالية محمد
@@ -1253,7 +1252,9 @@ def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
             return memory.remember(name, PERSON, description).speaker(description)
         bare = phrase[0].removeprefix("ال")
         for entity in reversed(memory.entities):
-            if entity.kind == PERSON and any(bare in d.split() or "ال" + bare in d.split() for d in entity.descriptions):
+            if entity.kind == PERSON and any(
+                bare in d.split() or "ال" + bare in d.split() for d in entity.descriptions
+            ):
                 return entity.speaker(description)
         return Speaker(description, PERSON, description)
     text = " ".join(phrase)

@@ -38,9 +38,7 @@ LEXICONS: dict[str, dict[str, frozenset[str]]] = {
     "en": {
         "percent": _words("percent percentage per_cent"),
         "money": _words("dollar dollars euro euros pound pounds million billion trillion"),
-        "month": _words(
-            "january february march april june july august september october november december"
-        ),
+        "month": _words("january february march april june july august september october november december"),
         "comparative": _words(
             "more less fewer than higher lower larger smaller greater increase increased decrease decreased "
             "rise rose risen fell fall fallen dropped grew doubled tripled"
@@ -66,9 +64,7 @@ LEXICONS: dict[str, dict[str, frozenset[str]]] = {
     "fr": {
         "percent": _words("pour_cent pourcentage"),
         "money": _words("dollar dollars euro euros million millions milliard milliards"),
-        "month": _words(
-            "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-        ),
+        "month": _words("janvier février mars avril mai juin juillet août septembre octobre novembre décembre"),
         "comparative": _words(
             "plus moins hausse baisse augmenté augmentation diminué diminution supérieur inférieur "
             "doublé triplé grimpé chuté progressé recul"
@@ -92,9 +88,7 @@ LEXICONS: dict[str, dict[str, frozenset[str]]] = {
     "pt": {
         "percent": _words("por_cento porcentagem percentual"),
         "money": _words("dólar dólares euro euros real reais milhão milhões bilhão bilhões mil_milhões"),
-        "month": _words(
-            "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"
-        ),
+        "month": _words("janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"),
         "comparative": _words(
             "mais menos maior menor aumentou aumento subiu caiu cresceu diminuiu queda alta dobrou triplicou"
         ),
@@ -151,7 +145,9 @@ def _tokens(text: str, language: str) -> list[str]:
             stripped.append(word)
             for prefix in _ARABIC_PREFIXES:
                 if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-                    stripped.append(("ال" + word[len(prefix) :]) if prefix.endswith("ل") and prefix != "ل" else word[len(prefix) :])
+                    stripped.append(
+                        ("ال" + word[len(prefix) :]) if prefix.endswith("ل") and prefix != "ل" else word[len(prefix) :]
+                    )
                     break
         words = stripped
     return words
