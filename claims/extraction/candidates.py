@@ -151,7 +151,7 @@ def read_articles(
     """
     threshold = settings.FACTCHECK_EXTRACT_THRESHOLD if threshold is None else threshold
     max_claims = settings.FACTCHECK_EXTRACT_MAX_CLAIMS if max_claims is None else max_claims
-    detected = [languages.detect_language(text) or languages.base_language(hint) or "en" for text, hint in articles]
+    detected = [languages.article_language(text, hint) for text, hint in articles]
     split = [split_sentences(text, language=language) for (text, _), language in zip(articles, detected, strict=True)]
     routes = []
     for sentences, language in zip(split, detected, strict=True):

@@ -61,7 +61,7 @@ from .checkworthiness import (
 # Word counts only: the TF-IDF weighting and the normalisation come after (TermWeighting).
 HASHING = {"n_features": 2**16, "ngram_range": [1, 1], "lowercase": True, "alternate_sign": False, "norm": None}
 MIN_DF = 2
-WORD_C_GRID = (0.1, 0.3, 1.0, 3.0)
+WORD_C_GRID = (0.1, 0.3, 1.0)
 CUE_C_GRID = (0.1, 1.0, 10.0)
 GENERAL_C_GRID = (0.01, 0.1, 1.0, 10.0)
 INNER_FOLDS = 5
