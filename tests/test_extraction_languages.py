@@ -128,16 +128,17 @@ def test_the_maximum_and_threshold_apply_per_scorer():
         [
             "Unemployment in Jordan rose to 22 percent last year, the highest level since 1990, the statistics office said.",
             "Energy Minister Sami Khatib said fuel prices had risen 12 percent since January.",
+            "The government has spent more than it planned on fuel subsidies, and it says that the deficit will shrink.",
             "قال وزير الطاقة سامي الخطيب إن أسعار الوقود ارتفعت بنسبة 12 في المئة منذ يناير.",
             "وفقا للبنك المركزي، بلغ معدل التضخم 4.5 في المئة في سبتمبر.",
         ]
     )
-    reading = read_article(text, max_claims=1, threshold=0.0)
+    reading = read_article(text, language="en", max_claims=1, threshold=0.0)
     assert reading.language == "en"
-    assert [s.scorer for s in reading.sentences] == ["en", "en", "general", "general"]
+    assert [s.scorer for s in reading.sentences] == ["en", "en", "en", "general", "general"]
     candidates = reading.candidates()
     assert sorted(c.scorer for c in candidates) == ["en", "general"]
-    assert [s.status for s in reading.sentences].count("over the per-article maximum") == 2
+    assert [s.status for s in reading.sentences].count("over the per-article maximum") == 3
 
 
 def test_seed_article_zelensky_pleas_are_candidates_attributed_to_zelensky(shared_data):
