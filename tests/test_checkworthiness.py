@@ -271,9 +271,9 @@ def test_evaluate_checkworthiness_reports_training_cv_and_the_dev_debates_once(s
         assert part["overall"]["map"] == pytest.approx(
             np.mean([fold["average_precision"] for fold in part["folds"]]), abs=1e-4
         )
-    # The model card's figures (training CV 0.2496, dev 0.1645), with room for other CPUs' rounding.
-    assert cv["overall"]["map"] == pytest.approx(0.2496, abs=0.005)
-    assert dev["overall"]["map"] == pytest.approx(0.1645, abs=0.005)
+    # The model card's figures (training CV 0.2549, dev 0.1458), with room for other CPUs' rounding.
+    assert cv["overall"]["map"] == pytest.approx(0.2549, abs=0.005)
+    assert dev["overall"]["map"] == pytest.approx(0.1458, abs=0.005)
 
 
 def test_evaluate_checkworthiness_prints_the_training_folds_then_the_dev_debates(shared_data):
