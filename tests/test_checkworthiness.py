@@ -328,3 +328,16 @@ def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_pa
     )
     assert "not found: training on the debates only" in err.getvalue()
     assert Model.load(tmp_path / "b.npz").info["extra_positives"] == 0
+
+
+def test_compare_candidates_scores_every_candidate_and_the_ensemble(tmp_path):
+    from claims.extraction.training import compare_candidates, load_debates
+
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    result = compare_candidates(load_debates(data_dir), inner_folds=2)
+    assert len(result) == 6
+    assert "B + D ensemble (shipped)" in result
+    for figures in result.values():
+        assert len(figures["average_precision"]) == 4
+        assert 0.0 <= figures["map"] <= 1.0
