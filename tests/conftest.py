@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
 from .factories import UserFactory
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# Beside the repository; a git worktree elsewhere points at it with FACTCHECK_SHARED_DATA.
+SHARED_DATA = Path(
+    os.environ.get("FACTCHECK_SHARED_DATA") or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -75,13 +75,12 @@ def _seed_sentences(shared_data: Path) -> list[str]:
 
 
 def test_seed_articles_example_claim_ranks_in_the_top_3(shared_data):
+    # The previous model also had to rank Zelensky's pleas below this claim; issue 20
+    # wants those pleas as candidates (they are his requests), so that check is gone.
     sentences = _seed_sentences(shared_data)
     scores = np.array(score(sentences))
     claim = next(i for i, s in enumerate(sentences) if SEED_CLAIM in s)
     assert int((scores > scores[claim]).sum()) < 3
-    begging = next(i for i, s in enumerate(sentences) if s.startswith("He has been begging NATO"))
-    pleading = next(i for i, s in enumerate(sentences) if "Zelensky has been pleading" in s)
-    assert scores[claim] > max(scores[begging], scores[pleading])
 
 
 def test_scores_lie_in_unit_interval_and_keep_order():
@@ -154,7 +153,7 @@ def test_typographic_quotes_and_percent_sign_score_like_their_ascii_forms():
 def test_committed_model_is_small_and_holds_no_pickles():
     assert MODEL_PATH.stat().st_size < 1_000_000
     with zipfile.ZipFile(MODEL_PATH) as archive:
-        assert sorted(archive.namelist()) == ["coef.npy", "config.npy"]
+        assert sorted(archive.namelist()) == ["coef.npy", "config.npy", "idf.npy"]
     with np.load(MODEL_PATH, allow_pickle=False) as arrays:
         assert arrays["coef"].dtype == np.dtype("<f4")
         assert arrays["config"].dtype.kind == "U"
@@ -165,9 +164,9 @@ def test_a_model_trained_with_other_features_is_refused(tmp_path):
     model.save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as arrays:
         config = json.loads(str(arrays["config"]))
-        coef = arrays["coef"]
+        coef, idf = arrays["coef"], arrays["idf"]
     config["dense_features"] = config["dense_features"][:-1]
-    np.savez(tmp_path / "other.npz", config=np.array(json.dumps(config)), coef=coef)
+    np.savez(tmp_path / "other.npz", config=np.array(json.dumps(config)), coef=coef, idf=idf)
     with pytest.raises(ModelError, match="other hand-written features"):
         Model.load(tmp_path / "other.npz")
 
@@ -255,26 +254,39 @@ def test_training_into_the_shipped_path_reloads_the_cached_model(monkeypatch, tm
     assert checkworthiness.get_model().info["debates"] == ["debate_0", "debate_1", "debate_2", "debate_3"]
 
 
-def test_evaluate_checkworthiness_reaches_map_0_20_over_all_debates(shared_data):
+def test_evaluate_checkworthiness_reports_training_cv_and_the_dev_debates_once(shared_data):
+    from claims.extraction.training import DEV_DEBATES
+
     out = StringIO()
     call_command("evaluate_checkworthiness", data_dir=str(shared_data.joinpath(*CLEF_DIR)), format="json", stdout=out)
     result = json.loads(out.getvalue())
-    assert len(result["folds"]) == 19
-    assert all(0.0 <= fold["average_precision"] <= 1.0 for fold in result["folds"])
-    assert result["overall"]["map"] >= 0.20
-    assert result["overall"]["map"] == pytest.approx(
-        np.mean([fold["average_precision"] for fold in result["folds"]]), abs=1e-4
-    )
+    cv, dev = result["training_cv"], result["dev"]
+    # 15 training debates, each held out in turn; the 4 dev debates, scored by the
+    # procedure trained on those 15 (none of them is ever a training debate here).
+    assert len(cv["folds"]) == 15
+    assert sorted(fold["debate"] for fold in dev["folds"]) == sorted(DEV_DEBATES)
+    assert not {fold["debate"] for fold in cv["folds"]} & set(DEV_DEBATES)
+    assert all(0.0 <= fold["average_precision"] <= 1.0 for fold in cv["folds"] + dev["folds"])
+    for part in (cv, dev):
+        assert part["overall"]["map"] == pytest.approx(
+            np.mean([fold["average_precision"] for fold in part["folds"]]), abs=1e-4
+        )
+    # The model card's figures (training CV 0.2549, dev 0.1458), with room for other CPUs' rounding.
+    assert cv["overall"]["map"] == pytest.approx(0.2549, abs=0.005)
+    assert dev["overall"]["map"] == pytest.approx(0.1458, abs=0.005)
 
 
-def test_evaluate_checkworthiness_prints_a_line_per_fold_and_the_overall_map(shared_data):
+def test_evaluate_checkworthiness_prints_the_training_folds_then_the_dev_debates(shared_data):
     out = StringIO()
     call_command("evaluate_checkworthiness", data_dir=str(shared_data.joinpath(*CLEF_DIR)), folds=2, stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["debate", "sentences", "check-worthy", "C", "AP", "P@10"]
-    assert [line.split()[0] for line in lines[1:3]] == ["20160209_msnbc_dem", "20190108_oval_office"]
-    assert re.fullmatch(r"\S+\s+\d+\s+\d+\s+[\d.]+\s+[01]\.\d{4}\s+[01]\.\d{2}", lines[1])
-    assert re.match(r"overall \(2 debates\): MAP [01]\.\d{4}  P@10 [01]\.\d{4}", lines[3])
+    assert lines[0] == "training debates, each held out in turn:"
+    assert lines[1].split() == ["debate", "sentences", "check-worthy", "C", "words/cues", "AP", "P@10"]
+    assert [line.split()[0] for line in lines[2:4]] == ["20160209_msnbc_dem", "20190108_oval_office"]
+    assert re.fullmatch(r"\S+\s+\d+\s+\d+\s+[\d.]+/[\d.]+\s+[01]\.\d{4}\s+[01]\.\d{2}", lines[2])
+    assert re.match(r"overall \(2 debates\): MAP [01]\.\d{4} ± [01]\.\d{4}  P@10 [01]\.\d{4}", lines[4])
+    assert lines[5] == "dev debates, once:"
+    assert re.match(r"overall \(4 debates\): MAP [01]\.\d{4}", lines[11])
 
 
 def test_clean_claim_drops_quote_marks_and_a_leading_says():
@@ -316,3 +328,16 @@ def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_pa
     )
     assert "not found: training on the debates only" in err.getvalue()
     assert Model.load(tmp_path / "b.npz").info["extra_positives"] == 0
+
+
+def test_compare_candidates_scores_every_candidate_and_the_ensemble(tmp_path):
+    from claims.extraction.training import compare_candidates, load_debates
+
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    result = compare_candidates(load_debates(data_dir), inner_folds=2)
+    assert len(result) == 6
+    assert "B + D ensemble (shipped)" in result
+    for figures in result.values():
+        assert len(figures["average_precision"]) == 4
+        assert 0.0 <= figures["map"] <= 1.0

@@ -83,13 +83,10 @@ def _html_language(page: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    if len(text.strip()) < 20:
-        return ""
-    import py3langid
+    """ISO 639-1 code of the text's language ("" when it cannot tell); see ``languages``."""
+    from .languages import detect_language as detect
 
-    # The first paragraphs decide it; the whole text costs milliseconds more per article.
-    language, _ = py3langid.classify(text[:1500])
-    return language
+    return detect(text)
 
 
 def html_to_text(page: str) -> str:

@@ -6,10 +6,19 @@ outlet's own voice. It is rule-based: one tokenizer, a few small lexicons and a
 memory of the people and organisations named so far, so that "the NATO chief said"
 or "he added" can point back to "Secretary-General Jens Stoltenberg".
 
-Only verbs that report a statement count. Verbs of asking, pleading, begging,
-urging, promising or refraining ("Zelensky has been pleading", "Stoltenberg refrained
-from giving details") do not make the sentence a claim by that person, so those
-sentences are the outlet's own and get None.
+Verbs that report a statement count, in English, Spanish and French ("said",
+"dijo", "a déclaré", "according to", "según", "selon"), and in Arabic ("قال",
+"أكد", "صرح", "وفقا ل"). A named person's reported pleas, requests, demands and
+accusations count too ("Zelensky has been pleading…", "X urged…", "X called on…"):
+their Speaker has ``act == "request"``, so extraction can keep them as candidates.
+Refraining, promising or declining ("Stoltenberg refrained from giving details")
+is no statement, and a plea by a country or a body ("Kiev has been begging") stays
+the outlet's narration.
+
+A role noun ("the police chief", "the minister") points back only to a person seen
+holding that role ("Police chief Maria Lopez", "Lopez, the police chief,"); with
+nobody holding it, the role itself is the speaker ("police chief"), never merely
+the last person named.
 
 Unnamed sources still get a Speaker, named by the words the article uses ("US
 officials", "a senior diplomat"), because their statements are not the outlet's own.
@@ -20,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = ["Speaker", "attribute"]
 
@@ -30,6 +39,10 @@ class Speaker:
     name: str
     kind: str  # "person" or "organization"
     description: str = ""  # role or title found in the text, "" if none
+    # "statement" (said, told, according to), "accusation" (accused, blamed) or
+    # "request" (pleaded, urged, called on, demanded): how the sentence reports
+    # them. Not part of who they are.
+    act: str = field(default="statement", compare=False)
 
 
 PERSON = "person"
@@ -51,6 +64,44 @@ SPEECH_VERBS = frozenset(
     blame blames blamed concede concedes conceded
     """.split()
 )
+# Spanish and French: a finite verb ("dijo", "afirma") or a past participle after
+# "a"/"ont"/"avait" ("a déclaré"). Inversion after a comma is ordinary in both
+# languages ("La inflación bajará, dijo Sánchez."), so these allow it without a quotation.
+ROMANCE_SPEECH_VERBS = frozenset(
+    """
+    dijo dice dicen dijeron afirmó afirma afirman afirmaron aseguró asegura aseguran aseguraron
+    declaró declara declararon señaló señala señalaron explicó explica explicaron añadió añade
+    agregó agrega advirtió advierte sostuvo sostiene indicó indica anunció anuncia denunció denuncia
+    reconoció reconoce negó niega insistió insiste subrayó subraya destacó destaca manifestó
+    expresó comentó respondió acusó acusa aclaró precisó admitió
+    déclaré affirmé dit indiqué expliqué ajouté souligné assuré estimé annoncé averti précisé
+    reconnu nié insisté confirmé répondu accusé dénoncé martelé prévenu rappelé
+    déclare affirme estime assure indique explique ajoute souligne annonce précise dénonce accuse
+    déclarent affirment estiment assurent
+    """.split()
+)
+ROMANCE_AUX = frozenset("a ont avait avaient aurait auraient".split())
+ROMANCE_ARTICLES = frozenset("el la los las le les".split())
+ROMANCE_OF = frozenset("de del du des".split())
+_ORG_FUNCTION_WORDS = frozenset("of the for and de del la las los du des le les et y".split())
+SPEECH_VERBS = SPEECH_VERBS | ROMANCE_SPEECH_VERBS
+# Reported pleas, requests, demands and accusations: a statement by their subject
+# when it is a person. "-ing" forms count after "has been", "is", "was" only.
+REQUEST_VERBS = frozenset(
+    """
+    plead pleads pleaded pleading pled beg begs begged begging urge urges urged urging
+    implore implores implored imploring demand demands demanded demanding request requests
+    requested requesting appeal appeals appealed appealing ask asks asked asking accusing
+    """.split()
+)
+ACCUSE_VERBS = frozenset("accuse accuses accused blame blames blamed".split())
+# "call on", "call for", "call upon"
+CALL_VERBS = frozenset("call calls called calling".split())
+CALL_PARTICLES = frozenset("on for upon".split())
+PROGRESSIVE_AUX = frozenset("been is are was were am".split())
+# "Según X", "selon X", "d'après X", like "according to X".
+ACCORDING_WORDS = frozenset({"según", "selon", "d'après", "d’après"})
+
 # These also have plain non-speech uses ("the US added five firms to the list", "she
 # wrote a book"), so they count only next to a quotation or before a that-clause.
 QUOTE_BOUND_VERBS = frozenset("add adds added write writes wrote maintain maintains maintained".split())
@@ -106,6 +157,12 @@ TITLES = frozenset(
     analyst economist researcher expert adviser advisor aide negotiator deputy vice sheikh
     ayatollah cardinal archbishop bishop rabbi imam founder owner coach correspondent editor
     sergeant sgt. major maj. officer mr mr. mrs mrs. ms ms. supremo boss
+    ministro ministra presidente presidenta portavoz líder lider dirigente alcalde alcaldesa jefe jefa directora
+    secretario secretaria gobernador gobernadora senador senadora diputado diputada embajador
+    embajadora juez jueza canciller vicepresidente vicepresidenta comisario comisaria
+    ministre président présidente porte-parole dirigeant dirigeante maire cheffe directeur directrice secrétaire
+    gouverneur sénateur sénatrice député députée ambassadeur ambassadrice procureur procureure
+    juge commissaire premier première
     """.split()
 )
 # Role noun in "the X said" -> words to look for in an earlier person's description.
@@ -127,7 +184,19 @@ _ROLE_MATCHES = {
     "senator": "senator|sen.",
     "lawmaker": "lawmaker|senator|sen.|representative|rep.|congress|mp",
     "secretary-general": "secretary-general|secretary general",
+    "ministro": "ministro|ministra",
+    "ministra": "ministra|ministro",
+    "ministre": "ministre",
+    "portavoz": "portavoz",
+    "porte-parole": "porte-parole",
+    "presidente": "presidente|presidenta",
+    "presidenta": "presidenta|presidente",
+    "président": "président|présidente",
+    "jefe": "jefe|jefa|director|directora",
 }
+# Words before a role noun that do not narrow it: "the top diplomat" is any diplomat.
+# Every other lower-case word does ("the police chief" is not the NATO chief).
+NON_DEFINING = frozenset("top senior then current new acting interim outgoing incoming longtime veteran".split())
 ROLE_MATCHES = {role: tuple(words.split("|")) for role, words in _ROLE_MATCHES.items()}
 # Organisation words; capitalised in names ("Defense Ministry") or lower case as heads.
 ORG_WORDS = frozenset(
@@ -141,6 +210,8 @@ ORG_WORDS = frozenset(
     society trust herald tribune gazette tv radio channel airlines airways motors holdings
     brigade battalion regiment directorate inspectorate watch international initiative
     military firm campaign consulate regime presidency media force
+    ministerio gobierno policía agencia banco ejército partido tribunal ayuntamiento
+    ministère gouvernement agence banque armée parti mairie
     """.split()
 )
 ORG_NAMES = frozenset(
@@ -448,7 +519,11 @@ class _Phrase:
     @property
     def head_tokens(self) -> list[str]:
         for k, tok in enumerate(self.tokens):
-            if tok.lower() == "of":
+            low = tok.lower()
+            if low == "of":
+                return self.tokens[:k]
+            # "el portavoz del Gobierno", "le ministre de l'Économie"; not "Charles de Gaulle"
+            if low in ROMANCE_OF and any(_is_title(t) or _bare(t) in ORG_WORDS for t in self.tokens[:k]):
                 return self.tokens[:k]
         return self.tokens
 
@@ -524,7 +599,12 @@ def _phrase_fwd(fr: _Frame, start: int, depth: int = 0) -> _Phrase | None:
         return _Phrase(tokens=[tokens[start]], start=start, end=start + 1, pronoun=fr.lower[start])
     i = start
     article = ""
-    if cats[i] in (_ARTICLE, _QUANT):
+    if cats[i] in (_ARTICLE, _QUANT) or (
+        fr.lower[i] in ROMANCE_ARTICLES
+        and tokens[i].islower()
+        and i + 1 < n
+        and cats[i + 1] in (_TITLE, _ORG, _CAP, _MOD)
+    ):
         article = fr.lower[i]
         i += 1
     first = i
@@ -663,22 +743,27 @@ class _Memory:
                 return entity
         return None
 
-    def by_role(self, role: str, qualifiers: frozenset[str], exclude: frozenset[str]) -> _Entity | None:
-        """The person a role noun refers to: the latest whose title matches the role,
-        preferring one whose title also has the qualifier ("NATO" in "the NATO chief");
-        else the latest person, unless the role belongs to someone ("Putin’s spokesman"
-        is not Putin, nor whoever was named last)."""
+    def by_role(
+        self, role: str, required: frozenset[str], qualifiers: frozenset[str], exclude: frozenset[str]
+    ) -> _Entity | None:
+        """The person a role noun refers to: the latest seen holding that role, that is
+        whose title matches the role noun and has every word that narrows it ("police"
+        in "the police chief"); among those, one whose title also has a qualifier
+        ("NATO" in "the NATO chief") first. None when nobody holds it: "the police
+        chief" is not whoever was named last, nor "Putin’s spokesman" Putin."""
         wanted = ROLE_MATCHES.get(role, (role,))
         best, best_score = None, 0
         for entity in reversed(self.entities):
             if entity.kind != PERSON or set(entity.name.lower().split()) & exclude:
                 continue
             described = f" {' '.join(entity.descriptions).lower()} "
-            score = 2 * any(f" {w} " in described for w in wanted) + any(f" {q} " in described for q in qualifiers)
+            if not any(f" {w} " in described for w in wanted):
+                continue
+            if not all(f" {w} " in described for w in required):
+                continue
+            score = 2 + any(f" {q} " in described for q in qualifiers)
             if score > best_score:
                 best, best_score = entity, score
-        if best is None and not exclude:
-            best = self.most_recent(PERSON)
         return best
 
     def org_by_word(self, word: str) -> _Entity | None:
@@ -749,7 +834,10 @@ def _resolve(ph: _Phrase, memory: _Memory) -> Speaker | None:
         qualifiers = [t for t in heads[:-1] if t[0].isupper() and not _is_title(t)]
         owners = frozenset(_bare(t) for t in qualifiers if _possessive(t))
         qualifier_words = frozenset(_bare(t) for t in [*qualifiers, *tokens[len(heads) :], *ph.pp[1:]])
-        entity = memory.by_role(_strip_prefix(head_low), qualifier_words, owners)
+        required = frozenset(
+            _bare(t) for t in heads[:-1] if not t[0].isupper() and _bare(t) not in NON_DEFINING and t.isalpha()
+        )
+        entity = memory.by_role(_strip_prefix(head_low), required, qualifier_words, owners)
         role = _text(tokens)
         if entity is None:
             return Speaker(phrase_text, PERSON, role)
@@ -796,7 +884,7 @@ def _naming(tokens: tuple[str, ...], article: bool, appositive: str) -> tuple[st
     titled = bool(name) and any(_is_title(t) for t in titles)
     if not titled:
         if _org_like(tokens) and all(
-            t[0].isupper() or t.lower() in ("of", "the", "for", "and") or _category(t) in (_ORG, _MOD) for t in tokens
+            t[0].isupper() or t.lower() in _ORG_FUNCTION_WORDS or _category(t) in (_ORG, _MOD) for t in tokens
         ):
             return ORGANIZATION, _text(tokens), "", len(tokens)
         if not name and len(tokens) >= 2 and not article and all(_name_token(t) for t in tokens[:-1]):
@@ -838,9 +926,28 @@ def _subject_before(fr: _Frame, verb: int) -> _Phrase | None:
             phrase = _phrase_back(fr, j - 1)
             if phrase is not None and phrase.tokens:
                 return _with_appositive(phrase, fr, j + 1, i)
+            name = _name_segment(fr, j + 1, i)
+            role = _leading_role(fr, j)
+            if name and role:
+                # "The leader of the opposition, Keir Starmer, said", "El líder de la oposición, X, aseguró"
+                return _Phrase(tokens=name, start=j + 1, end=i, appositive=role)
         return _REJECT
     phrase = _phrase_back(fr, i)
     return phrase if phrase is not None and phrase.tokens else _REJECT
+
+
+def _leading_role(fr: _Frame, end: int) -> str:
+    """The role that opens the sentence and runs up to token ``end`` ("the leader of
+    the opposition"), or "" if the words before ``end`` do not start with one."""
+    tokens, cats = fr.tokens, fr.cats
+    k = 0
+    if k < end and (cats[k] == _ARTICLE or fr.lower[k] in ROMANCE_ARTICLES):
+        k += 1
+    if k >= end or not _is_title(tokens[k]) or end - k > 8:
+        return ""
+    if any(t in (",", ";", ":", Q) for t in tokens[k:end]):
+        return ""
+    return _text(tokens[k:end])
 
 
 def _verb_allowed(fr: _Frame, verb: int) -> bool:
@@ -899,6 +1006,11 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
     for i, word in enumerate(low if not SPEECH_VERBS.isdisjoint(low) else ()):
         if word not in SPEECH_VERBS or not _verb_allowed(fr, i):
             continue
+        if word in ROMANCE_SPEECH_VERBS:
+            found = _romance_speaker(fr, i, memory)
+            if found is not None:
+                return found
+            continue
         subject = _subject_before(fr, i)
         if subject is _REJECT:
             continue
@@ -912,7 +1024,7 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
                 continue
         speaker = _resolve(subject, memory)
         if speaker is not None:
-            return speaker, subject.start
+            return (replace(speaker, act="accusation") if word in ACCUSE_VERBS else speaker), subject.start
 
     for i in range(n - 2 if "according" in low else 0):
         if low[i] == "according" and low[i + 1] == "to":
@@ -921,6 +1033,79 @@ def _find(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
                 speaker = _resolve(phrase, memory)
                 if speaker is not None:
                     return speaker, phrase.start
+
+    for i, word in enumerate(low if not ACCORDING_WORDS.isdisjoint(low) else ()):
+        if word in ACCORDING_WORDS:
+            following = tokens[i + 1] if i + 1 < n else ""
+            if following[:2].lower() in ("l'", "l’") and following[2:3].isupper():
+                # "selon l'Insee": an article before the name, so a body, not a person
+                return memory.remember(following[2:], ORGANIZATION).speaker(), i + 1
+            phrase = _phrase_fwd(fr, i + 1)
+            if phrase is not None:
+                speaker = _resolve(phrase, memory)
+                if speaker is not None:
+                    return speaker, phrase.start
+
+    if not REQUEST_VERBS.isdisjoint(low) or not CALL_VERBS.isdisjoint(low):
+        return _request(fr, memory)
+    return None, -1
+
+
+_PRONOUN_INVERSION = {"a-t-il": "he", "a-t-elle": "she", "dit-il": "he", "dit-elle": "she"}
+
+
+def _romance_speaker(fr: _Frame, verb: int, memory: _Memory) -> tuple[Speaker, int] | None:
+    """The speaker of a Spanish or French speech verb: "X dijo", "X a déclaré",
+    inverted after a comma or a quotation ("…, dijo Sánchez", "…, a affirmé le
+    ministre"), or "…, a-t-il déclaré"."""
+    tokens, low = fr.tokens, fr.lower
+    start = verb
+    while start >= 1 and low[start - 1] in ROMANCE_AUX:
+        start -= 1
+    if start >= 1 and low[start - 1] in _PRONOUN_INVERSION:
+        entity = memory.most_recent(PERSON)
+        return (entity.speaker(), start - 1) if entity is not None else None
+    if start == 0 or tokens[start - 1] in (",", Q):
+        subject = _phrase_fwd(fr, verb + 1)
+        if subject is not None:
+            speaker = _resolve(subject, memory)
+            if speaker is not None:
+                return speaker, subject.start
+    subject = _subject_before(fr, start)
+    if subject is None or subject is _REJECT:
+        return None
+    speaker = _resolve(subject, memory)
+    return (speaker, subject.start) if speaker is not None else None
+
+
+def _request(fr: _Frame, memory: _Memory) -> tuple[Speaker | None, int]:
+    """A person's reported plea, request, demand or accusation: "Zelensky has been
+    pleading…", "He urged…", "X called on…". A passive ("was urged to") or a
+    participle clause ("Pleading for help, …") has no such subject."""
+    tokens, low = fr.tokens, fr.lower
+    n = len(tokens)
+    for i, word in enumerate(low):
+        if word in CALL_VERBS:
+            if i + 1 >= n or low[i + 1] not in CALL_PARTICLES:
+                continue
+        elif word not in REQUEST_VERBS:
+            continue
+        start = i
+        while start >= 1 and low[start - 1] in SKIP_BEFORE_VERB - {"has", "have", "had"}:
+            start -= 1  # "has repeatedly urged"
+        auxiliaries = []
+        while start >= 1 and low[start - 1] in PROGRESSIVE_AUX | {"has", "have", "had"}:
+            start -= 1
+            auxiliaries.append(low[start])
+        progressive = bool(auxiliaries) and auxiliaries[0] in PROGRESSIVE_AUX
+        if word.endswith("ing") != progressive:
+            continue  # "was urged to" (passive), "Pleading for help," (no finite verb)
+        subject = _subject_before(fr, start)
+        if subject is None or subject is _REJECT:
+            continue
+        speaker = _resolve(subject, memory)
+        if speaker is not None and speaker.kind == PERSON:
+            return replace(speaker, act="request"), subject.start
     return None, -1
 
 
@@ -974,6 +1159,156 @@ def _mention(run: tuple[str, ...], appositive: str, place: bool) -> tuple[str, s
     return None
 
 
+# --- Arabic -------------------------------------------------------------------------
+#
+# Arabic has no capital letters and puts the verb first ("قال وزير المالية محمد
+# العلي إن …": said the minister of finance Mohammed al-Ali that …), so its
+# sentences are read by word lists of their own: a speech verb (with "و"/"ف"
+# "and" before it), then the words up to "إن"/"أن" ("that") or a comma name the
+# speaker: an organisation, a title and its complement ("وزير المالية"), a name.
+
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
+_ARABIC_TOKEN = re.compile(r"[\u0621-\u064a\u0640\u064b-\u065f\u0670]+|[^\s\w]|\w+")
+_ARABIC_DIACRITICS = re.compile(r"[\u0640\u064b-\u065f\u0670]")
+AR_SPEECH_VERBS = frozenset(
+    """
+    قال قالت أكد أكدت صرح صرحت أعلن أعلنت أضاف أضافت أوضح أوضحت ذكر ذكرت أفاد أفادت شدد شددت
+    اعتبر اعتبرت نفى نفت زعم زعمت حذر حذرت يقول تقول يؤكد تؤكد أشار أشارت كشف كشفت
+    """.split()
+)
+AR_REQUEST_VERBS = frozenset("طالب طالبت دعا دعت ناشد ناشدت حث حثت يطالب تطالب يدعو تدعو".split())
+AR_ACCUSE_VERBS = frozenset("اتهم اتهمت يتهم تتهم".split())
+AR_ACCORDING = frozenset("وفقا وفق حسب بحسب طبقا".split())
+# Words that end the speaker's phrase: "that", prepositions, time words.
+AR_STOP = frozenset(
+    """
+    إن أن ان إنه أنه انه إنها أنها في خلال يوم أمس اليوم الليلة صباح مساء عن على من إلى الى مع بعد قبل
+    لـ ل عبر أثناء حيث بأن لقناة لصحيفة لوكالة للصحفيين لرويترز
+    """.split()
+)
+AR_TITLES = frozenset(
+    """
+    الرئيس رئيس رئيسة الرئيسة وزير وزيرة الوزير الوزيرة المتحدث متحدث المتحدثة الناطق ناطق الناطقة
+    المدير مدير مديرة السفير سفير الأمين النائب نائب المستشار مستشار العميد اللواء الشيخ الدكتور
+    قائد محافظ الملك الأمير الملكة المفوض مفوض القاضي المدعي زعيم
+    """.split()
+)
+AR_ORG_WORDS = frozenset(
+    """
+    وزارة الوزارة الحكومة حكومة الشرطة شرطة الجيش جيش وكالة الوكالة البنك بنك المصرف مصرف مكتب المكتب
+    المنظمة منظمة هيئة الهيئة المجلس مجلس البرلمان الأمم الاتحاد الرئاسة صحيفة الصحيفة قناة مركز
+    المركز اللجنة لجنة جهاز الجهاز الكرملين البيت حركة الحركة حزب الحزب شركة الشركة المحكمة محكمة
+    """.split()
+)
+
+
+def _is_arabic(sentence: str) -> bool:
+    letters = sum(1 for c in sentence if c.isalpha())
+    return letters > 0 and len(_ARABIC_LETTER.findall(sentence)) > letters / 2
+
+
+def _ar_word(token: str) -> str:
+    return _ARABIC_DIACRITICS.sub("", token)
+
+
+def _ar_verb(word: str, verbs: frozenset[str]) -> bool:
+    return word in verbs or (word[:1] in ("و", "ف") and word[1:] in verbs)
+
+
+def _ar_phrase(words: list[str], start: int) -> list[str]:
+    phrase = []
+    for word in words[start : start + 7]:
+        if word in AR_STOP or not _ARABIC_LETTER.match(word) and not word.isalnum():
+            break
+        if word[:1] in ("ل", "ب") and len(phrase) > 0 and word[1:] in AR_STOP:
+            break
+        phrase.append(word)
+    return phrase
+
+
+def _ar_speaker(phrase: list[str], memory: _Memory) -> Speaker | None:
+    """Who an Arabic phrase names: an organisation, a titled person, a role held by
+    someone named before, or a bare name."""
+    if not phrase:
+        return None
+    if phrase[0] in AR_ORG_WORDS:
+        # The body and its complements: "وزارة الدفاع", "وكالة رويترز", "الشرطة"
+        # (not "الشرطة اعتقال …", the police [confirmed] the arrest of …).
+        k = 1
+        if k < len(phrase) and not phrase[0].startswith("ال"):
+            k += 1
+        while k < len(phrase) and phrase[k].startswith("ال"):
+            k += 1
+        return memory.remember(" ".join(phrase[:k]), ORGANIZATION).speaker()
+    if phrase[0] in AR_TITLES:
+        title = [phrase[0]]
+        k = 1
+        while k < len(phrase) and (phrase[k].startswith("ال") or phrase[k] == "باسم"):
+            # its complement: "وزير المالية", "الرئيس الأمريكي", "المتحدث باسم الحكومة"
+            title.append(phrase[k])
+            k += 1
+        name, description = " ".join(_ar_name(phrase[k:])), " ".join(title)
+        if name:
+            return memory.remember(name, PERSON, description).speaker(description)
+        bare = phrase[0].removeprefix("ال")
+        for entity in reversed(memory.entities):
+            if entity.kind == PERSON and any(
+                bare in d.split() or "ال" + bare in d.split() for d in entity.descriptions
+            ):
+                return entity.speaker(description)
+        return Speaker(description, PERSON, description)
+    text = " ".join(phrase)
+    for entity in reversed(memory.entities):
+        if entity.kind == PERSON and (text == entity.name or text.startswith(entity.name + " ")):
+            return entity.speaker()  # a name seen before, then the verb's object
+    if len(phrase) > 4:
+        return None  # a clause, not a name
+    name = " ".join(phrase)
+    entity = memory.get(name, PERSON) or memory.by_surname(phrase[-1]) if len(phrase) == 1 else memory.get(name, PERSON)
+    return (entity or memory.remember(name, PERSON)).speaker()
+
+
+def _ar_name(words: list[str]) -> list[str]:
+    """A name at the start of words: a given name and a family name ("محمد العلي"),
+    three words after "عبد"/"أبو" ("عبد الله الحسن"); what follows is the verb's
+    object ("… الحكومة", the government)."""
+    length = 3 if words[:1] and words[0] in ("عبد", "أبو", "بن") else 2
+    return words[:length]
+
+
+def _find_arabic(sentence: str, memory: _Memory) -> Speaker | None:
+    words = [_ar_word(t) for t in _ARABIC_TOKEN.findall(sentence)]
+    for verbs, act in ((AR_SPEECH_VERBS, "statement"), (AR_ACCUSE_VERBS, "accusation"), (AR_REQUEST_VERBS, "request")):
+        for i, word in enumerate(words):
+            if not _ar_verb(word, verbs):
+                continue
+            phrase = _ar_phrase(words, i + 1)
+            if phrase:
+                speaker = _ar_speaker(phrase, memory)
+            else:  # "وأضاف أن …": "and he added that …"
+                entity = memory.most_recent(PERSON) or memory.most_recent(ORGANIZATION)
+                speaker = entity.speaker() if entity is not None else None
+            if speaker is not None and (act != "request" or speaker.kind == PERSON):
+                return replace(speaker, act=act)
+    for i, word in enumerate(words):
+        if word in AR_ACCORDING:
+            k = i + 1
+            if k < len(words) and words[k] in ("ل", "لـ"):
+                k += 1
+            if k < len(words) and words[k] == "عن":
+                k += 1
+            if k >= len(words):
+                continue
+            first = words[k]
+            if word in ("وفقا", "وفق", "طبقا"):
+                first = "ال" + first[2:] if first.startswith("لل") else first.removeprefix("ل")
+            phrase = _ar_phrase([first, *words[k + 1 :]], 0)
+            speaker = _ar_speaker(phrase, memory)
+            if speaker is not None:
+                return speaker
+    return None
+
+
 def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
     """The speaker of each sentence of one article, or None for the outlet's own voice.
 
@@ -989,6 +1324,21 @@ def attribute(sentences: Sequence[str]) -> list[Speaker | None]:
     for sentence in sentences:
         fr = _frame(sentence, open_quote)
         open_quote = fr.open_at_end
+        if not sentence.isascii() and _is_arabic(sentence):
+            speaker, position = _find_arabic(sentence, memory), -1
+            frames.append(fr)
+            own.append(speaker)
+            result.append(speaker)
+            continue
+        if (
+            len(fr.tokens) > 1
+            and fr.lower[0] in ROMANCE_ARTICLES
+            and fr.cats[0] == _CAP
+            and (fr.cats[1] in (_TITLE, _ORG, _OTHER, _GROUP) or _is_title(fr.tokens[1]) or fr.lower[1] in ORG_WORDS)
+        ):
+            # "La ministra …", "El Ministerio …", "Les prix …": an article, not part of
+            # a name ("Le Pen" keeps its "Le"). _frame stays the plain tokenizer's.
+            fr.cats[0] = _ARTICLE
         speaker, position = _find(fr, memory) if fr.tokens else (None, -1)
         if speaker is not None:
             _remember_mentions(fr, memory, 0, position)

@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 MODEL_PATH = Path(__file__).resolve().with_name("checkworthiness.npz")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the general scorer's weights ride along in the config
 
 # The HashingVectorizer parameters a model file may set; anything else in the
 # file is refused rather than passed through.
@@ -475,15 +475,43 @@ def _new_hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
     return HashingVectorizer(**params)
 
 
-def feature_matrix(texts: Sequence[str], hashing: dict[str, Any]) -> sp.csr_matrix:
-    """Hashed word n-grams, then the dense cues, as one sparse matrix."""
+@dataclass(frozen=True, eq=False)
+class TermWeighting:
+    """TF-IDF on top of the hashed counts, as scikit-learn's TfidfTransformer does
+    it: 1 + log(count) when ``sublinear_tf``, times the bucket's idf (0 for a bucket
+    too rare in training: the term is dropped), then each row l2-normalised. The
+    vectorizer itself must then leave the counts as they are (``norm`` None)."""
+
+    idf: np.ndarray
+    sublinear_tf: bool = True
+
+    def apply(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        from sklearn.preprocessing import normalize
+
+        words = counts.astype(np.float64, copy=True)
+        if self.sublinear_tf:
+            np.log(words.data, out=words.data)
+            words.data += 1.0
+        words.data *= self.idf[words.indices]
+        return normalize(words, norm="l2", copy=False)
+
+
+def feature_matrix(
+    texts: Sequence[str], hashing: dict[str, Any], weighting: TermWeighting | None = None
+) -> sp.csr_matrix:
+    """Hashed word n-grams (TF-IDF weighted when ``weighting`` says so), then the
+    dense cues, as one sparse matrix."""
     normalised = [normalise(text) for text in texts]
     words = hashing_vectorizer(hashing).transform(normalised)
+    if weighting is not None:
+        words = weighting.apply(words)
     return sp.hstack([words, sp.csr_matrix(dense_features(normalised))], format="csr")
 
 
-def linear_scores(texts: Sequence[str], hashing: dict[str, Any], coef: np.ndarray) -> np.ndarray:
-    """``feature_matrix(texts, hashing) @ coef``, bit for bit, without building the matrix.
+def linear_scores(
+    texts: Sequence[str], hashing: dict[str, Any], coef: np.ndarray, weighting: TermWeighting | None = None
+) -> np.ndarray:
+    """``feature_matrix(texts, hashing, weighting) @ coef``, bit for bit, without building the matrix.
 
     Scoring needs each text's weighted sum only, so the hashed n-grams go
     straight from a memo of their buckets to the sum (HashingVectorizer would
@@ -495,9 +523,13 @@ def linear_scores(texts: Sequence[str], hashing: dict[str, Any], coef: np.ndarra
     normalised = [normalise(text) for text in texts]
     hasher = _word_hasher(hashing)
     n_words = hasher.n_features
-    total = None if hasher.fallback else hasher.weighted_sums(normalised, coef[:n_words])
+    # The shortcut normalises once, after the weighting: a vectorizer that
+    # normalises (or signs) the counts itself goes the plain way.
+    plain = hasher.fallback or (weighting is not None and (hasher.norm is not None or hasher.alternate_sign))
+    total = None if plain else hasher.weighted_sums(normalised, coef[:n_words], weighting)
     if total is None:
-        total = hashing_vectorizer(hashing).transform(normalised) @ coef[:n_words]
+        words = hashing_vectorizer(hashing).transform(normalised)
+        total = (weighting.apply(words) if weighting is not None else words) @ coef[:n_words]
     dense = dense_features(normalised)
     for column in range(dense.shape[1]):
         # A zero cue adds (+/-)0.0, which leaves every running sum as it is.
@@ -539,9 +571,11 @@ class _WordHasher(dict):
         self[gram] = code
         return code
 
-    def weighted_sums(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray | None:
+    def weighted_sums(
+        self, texts: Sequence[str], weights: np.ndarray, weighting: TermWeighting | None = None
+    ) -> np.ndarray | None:
         """Each text's hashed n-grams, weighted and normalised as the vectorizer
-        does, times ``weights``; None when a text holds the separator."""
+        (then ``weighting``) does, times ``weights``; None when a text holds the separator."""
         count = len(texts)
         joined = _SEP.join(map(str.lower, texts) if self.lowercase else texts)
         if joined.count(_SEP) != count - 1:
@@ -581,7 +615,13 @@ class _WordHasher(dict):
         if self.binary:
             values[:] = 1.0
         entry_row, entry_bucket = row[first], bucket[first]
-        if self.norm == "l2":
+        if weighting is not None:
+            # TermWeighting.apply, entry for entry in the same order
+            if weighting.sublinear_tf:
+                np.log(values, out=values)
+                values += 1.0
+            values *= weighting.idf[entry_bucket]
+        if self.norm == "l2" or weighting is not None:
             norms = np.sqrt(_sums(entry_row, values * values, count))
             scale = norms[entry_row]
             values = np.divide(values, scale, out=values, where=scale != 0.0)
@@ -638,19 +678,68 @@ _word_hashers: dict[str, _WordHasher] = {}
 
 
 @dataclass(frozen=True, eq=False)
+class GeneralModel:
+    """The language-independent scorer (``general.py``): sigmoid(slope * (cues . coef + intercept) + offset)."""
+
+    coef: np.ndarray
+    intercept: float
+    calibration: tuple[float, float]
+    info: dict[str, Any]
+
+    def score(self, texts: Sequence[str], language: str) -> list[float]:
+        if not texts:
+            return []
+        from .general import general_features
+
+        slope, offset = self.calibration
+        decision = general_features([normalise(t) for t in texts], language) @ self.coef + self.intercept
+        return expit(slope * decision + offset).tolist()
+
+    def as_config(self) -> dict[str, Any]:
+        from .general import GENERAL_FEATURE_NAMES
+
+        return {
+            "features": list(GENERAL_FEATURE_NAMES),
+            "coef": [float(c) for c in self.coef],
+            "intercept": self.intercept,
+            "calibration": list(self.calibration),
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], path: Path) -> GeneralModel:
+        from .general import GENERAL_FEATURE_NAMES
+
+        if tuple(config["features"]) != GENERAL_FEATURE_NAMES:
+            raise ModelError(
+                f"{path}: the general scorer was trained with other cues; retrain it (train_checkworthiness)"
+            )
+        slope, offset = config["calibration"]
+        return cls(
+            coef=np.array(config["coef"], dtype=np.float64),
+            intercept=float(config["intercept"]),
+            calibration=(float(slope), float(offset)),
+            info=config.get("info", {}),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class Model:
-    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset)."""
+    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset), for
+    English; and the general scorer for every other language."""
 
     hashing: dict[str, Any]
     coef: np.ndarray
     intercept: float
     calibration: tuple[float, float]
     info: dict[str, Any]
+    general: GeneralModel | None = None
+    weighting: TermWeighting | None = None
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return linear_scores(texts, self.hashing, self.coef) + self.intercept
+        return linear_scores(texts, self.hashing, self.coef, self.weighting) + self.intercept
 
     def score(self, texts: Sequence[str]) -> list[float]:
         slope, offset = self.calibration
@@ -665,11 +754,15 @@ class Model:
             "intercept": self.intercept,
             "calibration": list(self.calibration),
             "info": self.info,
+            "general": self.general.as_config() if self.general is not None else None,
+            "tfidf": {"sublinear_tf": self.weighting.sublinear_tf} if self.weighting is not None else None,
         }
         arrays = {
             "config": np.array(json.dumps(config, sort_keys=True, indent=1)),
             "coef": self.coef.astype("<f4"),
         }
+        if self.weighting is not None:
+            arrays["idf"] = self.weighting.idf.astype("<f4")
         path.parent.mkdir(parents=True, exist_ok=True)
         # np.savez stamps each member with the current time; fixed stamps keep
         # retraining byte-for-byte reproducible.
@@ -687,6 +780,7 @@ class Model:
             with np.load(path, allow_pickle=False) as archive:
                 config = json.loads(str(archive["config"]))
                 coef = archive["coef"].astype(np.float64)
+                idf = archive["idf"].astype(np.float64) if config.get("tfidf") else None
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot read check-worthiness model {path}: {exc}") from exc
         if config.get("format_version") != FORMAT_VERSION:
@@ -705,6 +799,8 @@ class Model:
             intercept=float(config["intercept"]),
             calibration=(float(slope), float(offset)),
             info=config.get("info", {}),
+            general=GeneralModel.from_config(config["general"], path) if config.get("general") else None,
+            weighting=TermWeighting(idf, bool(config["tfidf"]["sublinear_tf"])) if idf is not None else None,
         )
 
 
@@ -730,5 +826,14 @@ def forget_model() -> None:
 
 
 def score(sentences: Sequence[str]) -> list[float]:
-    """One score in [0, 1] per sentence, in the same order; higher means more check-worthy."""
+    """One score in [0, 1] per English sentence, in the same order; higher means more check-worthy."""
     return get_model().score(list(sentences))
+
+
+def score_general(sentences: Sequence[str], language: str) -> list[float]:
+    """One score in [0, 1] per sentence of a language without a trained model
+    (the general scorer, read with that language's word lists where it has them)."""
+    model = get_model()
+    if model.general is None:
+        raise ModelError(f"{MODEL_PATH} has no general scorer; retrain it (train_checkworthiness)")
+    return model.general.score(list(sentences), language)

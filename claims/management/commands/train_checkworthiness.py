@@ -77,6 +77,9 @@ class Command(BaseCommand):
         try:
             debates = load_debates(Path(options["data_dir"]))
             extra = extra_positives(self, options)
+            # Every debate, the dev ones included: they were scored once, with the
+            # procedure trained without them (evaluate_checkworthiness); the shipped
+            # model learns from all the data there is.
             model = train(debates, extra, extra_weight=options["extra_weight"])
         except DataError as exc:
             raise CommandError(str(exc)) from exc
@@ -85,10 +88,15 @@ class Command(BaseCommand):
         if output.resolve() == checkworthiness.MODEL_PATH:
             checkworthiness.forget_model()
         info = model.info
-        inner = ", ".join(f"C={c}: {m:.4f}" for c, m in info["inner_cv_map"].items())
+        inner = "; ".join(
+            f"{view}: " + ", ".join(f"C={c}: {m:.4f}" for c, m in maps.items())
+            for view, maps in info["inner_cv_map"].items()
+        )
         self.stdout.write(
             f"trained on {len(debates)} debates ({info['sentences']:,} sentences, {info['check_worthy']:,} check-worthy)"
             + (f" and {len(extra):,} extra check-worthy claims\n" if extra else "\n")
-            + f"C={info['c']} chosen by {info['inner_folds']}-fold cross-validation over debates (MAP {inner})\n"
+            + f"C words={info['c']['words']}, cues={info['c']['cues']} chosen by {info['inner_folds']}-fold "
+            f"cross-validation over debates (MAP {inner})\n"
+            f"general scorer: C={model.general.info['c']}\n"
             f"wrote {output} ({output.stat().st_size / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
         )
