@@ -143,13 +143,14 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
         "assignee",
         "status_changed_at",
     ]
-    list_filter = [QueueFilter, "status", "priority", LanguageFilter, AssigneeFilter]
+    list_filter = [QueueFilter, "status", "priority", "scorer", LanguageFilter, AssigneeFilter]
     list_select_related = ["claimant", "article", "assignee"]
     # Counting the whole table on every page costs a scan; the filtered count is enough.
     show_full_result_count = False
     search_fields = ["text", "sentence", "claimant__name"]
     autocomplete_fields = ["article", "claimant"]
     readonly_fields = [
+        "scorer",
         "status",
         "status_changed_at",
         "time_in_status",
@@ -161,7 +162,10 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     ]
     fieldsets = [
         (None, {"fields": ["text", "claimant", "claimed_on", "language", "priority"]}),
-        ("Where it appeared", {"fields": ["article", "sentence", ("span_start", "span_end"), "checkworthiness"]}),
+        (
+            "Where it appeared",
+            {"fields": ["article", "sentence", ("span_start", "span_end"), ("checkworthiness", "scorer")]},
+        ),
         (
             "Workflow",
             {

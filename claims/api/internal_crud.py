@@ -108,6 +108,7 @@ CLAIM_EXAMPLE = {
     "claimant": "Dana Whitfield, Mayor of Riverton",
     "claimed_on": "2026-03-17",
     "checkworthiness": 0.91,
+    "scorer": "en",
     "status": "candidate",
     "priority": 1,
     "assignee": None,
@@ -199,13 +200,14 @@ class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
             "claimant_name",
             "claimed_on",
             "checkworthiness",
+            "scorer",
             "status",
             "priority",
             "assignee",
             "language",
             "version",
         ]
-        read_only_fields = ["sentence", "checkworthiness", "status", "assignee", "version"]
+        read_only_fields = ["sentence", "checkworthiness", "scorer", "status", "assignee", "version"]
         extra_kwargs = {"text": {"min_length": 1}}  # states in the schema that a blank text is refused
 
     def _claimant(self, validated):

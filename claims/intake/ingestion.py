@@ -421,9 +421,10 @@ def extract_many(article_ids: list[int]) -> int:
                         "text": candidate.text,
                         "sentence": candidate.sentence,
                         "checkworthiness": candidate.score,
+                        "scorer": candidate.scorer,
                         "claimant_id": speakers[key],  # an index into wanted until resolved
                         "claimed_on": claimed_on,
-                        "language": article.language,
+                        "language": article.language or candidate.language,
                     }
                 )
         claimants = claimants_for(wanted)

@@ -64,6 +64,10 @@ class Claim(models.Model):
         PUBLISHED = "published", "Published"
         RETRACTED = "retracted", "Retracted"
 
+    class Scorer(models.TextChoices):
+        ENGLISH = "en", "English model"
+        GENERAL = "general", "General model (language-independent)"
+
     class Priority(models.IntegerChoices):
         LOW = 0, "Low"
         NORMAL = 1, "Normal"
@@ -91,6 +95,15 @@ class Claim(models.Model):
         blank=True,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Score from 0 to 1.",
+    )
+    # Scores of the two scorers are not comparable: the desk sees which one read the sentence.
+    scorer = models.CharField(
+        "scored by",
+        max_length=16,
+        choices=Scorer.choices,
+        blank=True,
+        editable=False,
+        help_text="Which check-worthiness model scored the sentence; empty for claims entered by hand.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE, editable=False)
     status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
