@@ -35,7 +35,7 @@ from django.db import connections
 from django.db.models import Count, Max, Q
 
 from ..models import Claim, ExternalReview, Verdict
-from .ranking import Candidate, Model, Query, default_model, idf
+from .ranking import Candidate, Model, Query, default_model
 from .text import config_for, lexemes
 
 # How many candidates the re-ranker sees, unless the model says otherwise (Model.candidates).
@@ -212,9 +212,7 @@ def _claim_documents(using: str) -> Iterable[Candidate]:
     )
     for pk, text, claimed_on, published_at, claimant, language in rows.iterator(chunk_size=2000):
         date = claimed_on or (published_at.date() if published_at else None)
-        yield Candidate(
-            kind="claim", pk=pk, text=text, date=date, claimant=claimant or "", config=config_for(language)
-        )
+        yield Candidate(kind="claim", pk=pk, text=text, date=date, claimant=claimant or "", config=config_for(language))
 
 
 def _review_documents(using: str) -> Iterable[Candidate]:

@@ -47,6 +47,10 @@ FEATURES = (
     "same_day",
     "days_after",  # log(1 + days the candidate was claimed after the query / 30)
     "no_date",  # either date unknown (the four above are then 0)
+    # BM25 of claim and title together relative to the query's own (the BM25 a document
+    # holding just the query's lexemes would get): unlike log_bm25 it does not grow with
+    # the collection's size, so a score means the same on a desk with 100 fact-checks.
+    "bm25_query",
 )
 # The columns every model needs whatever else it uses: Platt scaling reads "no_date".
 REQUIRED_FEATURES = ("no_date",)
@@ -239,6 +243,8 @@ def features(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, 
         coverage.append(min(1.0, sum(weights[t] for t in all_counts) / total_idf))
     bm25_all_a = np.array(bm25_all)
     best = max(bm25_all_a.max(), 1e-9)
+    own = dict.fromkeys(query.terms, 1)
+    itself = max(_bm25(own, len(own), weights, k1, b, avgdl["all"]), 1e-9)
     # Rank by BM25 among these candidates (ties keep the order given).
     ranks = np.empty(len(candidates))
     ranks[np.argsort(-bm25_all_a, kind="stable")] = np.arange(len(candidates))
@@ -270,6 +276,7 @@ def features(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, 
             ]
         else:
             row += [0.0, 0.0, 0.0, 0.0, 1.0]
+        row.append(min(bm25_all_a[i] / itself, 2.0))
         rows[i] = row
     return rows
 

@@ -23,7 +23,7 @@ front and one behind, similarity = shared trigrams / all trigrams of both.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import snowballstemmer
@@ -77,7 +77,7 @@ def config_for(language: str | None) -> str:
     return CONFIGS.get(language.strip().lower().replace("_", "-").split("-")[0], SIMPLE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def stop_words(config: str) -> frozenset[str]:
     path = _STOPWORDS_DIR / f"{config}.stop"
     if not path.exists():
@@ -88,7 +88,7 @@ def stop_words(config: str) -> frozenset[str]:
 STOP_WORDS = stop_words("english")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(config: str):
     return None if config == SIMPLE else snowballstemmer.stemmer(config)
 
@@ -132,8 +132,11 @@ def words(text: str) -> list[str]:
 def lexemes(text: str, config: str = DEFAULT_CONFIG) -> list[str]:
     """The text's lexemes as PostgreSQL's ``to_tsvector(config, text)`` holds them, in order, repeats kept."""
     stops = stop_words(config)
+    english_stops = stop_words(DEFAULT_CONFIG) if config in _ASCII_AS_ENGLISH else stops
     result = []
     for kind, token in _tokens(text):
+        if english_stops is not stops and token.isascii() and token in english_stops:
+            continue
         if kind == "dotted" or kind == "signed":
             result.append(token)
         elif kind == "hyphenated":
