@@ -144,3 +144,27 @@ def test_expansions_are_other_spellings_not_the_querys_own_words():
     assert text.numbers("eighty percent, 3 million, 3,000,000 and 9.2") >= {"80", "3000000", "9.2"}
     # float() reads these; they are no numbers.
     assert text.numbers("nan infinity inf") == frozenset()
+
+
+def test_the_match_endpoint_matches_in_the_language_asked_for(client):
+    target = review("Los trabajadores ganaron 3 millones de euros en las fábricas.", language="es", key="es")
+    response = client.get("/api/v1/fact-checks/match", {"q": "un trabajador gana 3 millones", "language": "es"})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["id"] == target.pk
+    refused = client.get("/api/v1/fact-checks/match", {"q": "wages", "language": "not a tag"})
+    assert refused.status_code == 400 and "language" in refused.json()
+
+
+def test_the_installed_stemmer_is_the_pinned_release_the_model_was_trained_with():
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    from claims.matching import ranking
+
+    requirements = (Path(__file__).resolve().parent.parent / "requirements.txt").read_text()
+    pinned = re.search(r"^snowballstemmer==(\S+)", requirements, re.MULTILINE).group(1)
+    installed = importlib.metadata.version("snowballstemmer")
+    # Another release stems some words otherwise than PostgreSQL 15's index does.
+    assert installed == pinned, f"snowballstemmer {installed} is installed; requirements.txt pins {pinned}"
+    assert ranking.default_model().info["snowballstemmer"] == pinned

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -549,6 +550,8 @@ def train(
             references_path.name: file_digest(references_path),
         },
         "sklearn": sklearn.__version__,
+        # The stems, and so the model, depend on the Snowball release (requirements.txt pins it).
+        "snowballstemmer": importlib.metadata.version("snowballstemmer"),
     }
     if nested:
         info["nested_cross_validated_map5"] = {k: round(v, 4) for k, v in nested_cross_validation(corpus, log).items()}
