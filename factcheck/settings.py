@@ -495,4 +495,10 @@ FACTCHECK_WEBHOOK_TIMEOUT = envint("FACTCHECK_WEBHOOK_TIMEOUT", 15, minimum=1, m
 FACTCHECK_EXTRACT_THRESHOLD = envfloat("FACTCHECK_EXTRACT_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
 FACTCHECK_EXTRACT_MAX_CLAIMS = envint("FACTCHECK_EXTRACT_MAX_CLAIMS", 10, minimum=1)
 # Claim matching: the triage queue keeps a claim's matches scoring at least this (0 to 1).
-FACTCHECK_MATCH_MIN_SCORE = envfloat("FACTCHECK_MATCH_MIN_SCORE", 0.2, minimum=0.0, maximum=1.0)
+# Unset: the threshold calibrated with the matching model (claims/matching/model.json,
+# "threshold": shown matches right at least 80% of the time in cross-validation).
+FACTCHECK_MATCH_MIN_SCORE = (
+    envfloat("FACTCHECK_MATCH_MIN_SCORE", 0.0, minimum=0.0, maximum=1.0)
+    if os.environ.get("FACTCHECK_MATCH_MIN_SCORE", "").strip()
+    else None
+)

@@ -48,6 +48,13 @@ class MatchQuerySerializer(serializers.Serializer):
         max_length=300,
         help_text="Who made the claim: fact-checks of the same person rank higher (blank: unknown).",
     )
+    language = serializers.RegexField(
+        r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+        required=False,
+        max_length=16,
+        help_text="The claim's language as a BCP 47 tag (en, es, ar, pt-BR): its words are stemmed as that "
+        "language's fact-checks are (left out: English).",
+    )
 
 
 class MatchSerializer(serializers.Serializer):
@@ -136,6 +143,7 @@ class FactCheckMatch(generics.GenericAPIView):
                 public_only=True,
                 date=values.get("date"),
                 claimant=values.get("claimant"),
+                language=values.get("language", ""),
             )
         except MatchError as exc:
             raise ValidationError({"q": [str(exc)]}) from None

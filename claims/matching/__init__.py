@@ -64,13 +64,16 @@ def match(
     public_only: bool = True,
     claimant: str | None = None,
     date: dt.date | None = None,
+    language: str = "",
     exclude_claim: int | None = None,
     using: str = "default",
 ) -> list[Match]:
     """The ``top`` fact-checks and claims most likely to check the claim ``text``, best first.
 
     ``claimant`` (a name) and ``date`` (when the claim was made) sharpen the
-    ranking when known; ``exclude_claim`` leaves a claim out (the one being matched).
+    ranking when known; ``language`` (a BCP 47 tag; English when empty) picks
+    how the text is split into lexemes; ``exclude_claim`` leaves a claim out
+    (the one being matched).
     """
     # NUL cannot reach PostgreSQL in a text parameter; it is no word either.
     text = " ".join((text or "").replace("\x00", " ").split())
@@ -80,7 +83,7 @@ def match(
         raise MatchError(f"The claim is too long to match: at most {MAX_QUERY_CHARS} characters.")
     if not 1 <= top <= MAX_TOP:
         raise MatchError(f"Ask for 1 to {MAX_TOP} matches.")
-    query = ranking.Query(text, date=date, claimant=claimant or "")
+    query = ranking.Query(text, date=date, claimant=claimant or "", language=language or "")
     found, stats = backends.candidates(query, using=using, public_only=public_only, exclude_claim=exclude_claim)
     ranked = ranking.rank(query, found, stats)
     if not public_only:

@@ -36,10 +36,10 @@ from django.db.models import Count, Max, Q
 
 from claims.models import Claim, ExternalReview, Verdict
 
-from .ranking import Candidate, Model, Query, default_model, idf
-from .text import lexemes
+from .ranking import Candidate, Model, Query, default_model
+from .text import config_for, lexemes
 
-# How many candidates the re-ranker sees.
+# How many candidates the re-ranker sees, unless the model says otherwise (Model.candidates).
 CANDIDATES = 100
 # The first stage filters on at most this many of the query's rarest lexemes,
 # and drops the commoner ones once together they would touch ROW_BUDGET rows.
@@ -47,6 +47,9 @@ ROW_BUDGET = 10_000
 MAX_FILTER_TERMS = 12
 MAX_PAIRED_TERMS = 6
 PAIRED_TERM_ROWS = 5 * ROW_BUDGET
+# Query expansions (other spellings of its numbers, synonyms) pick out documents
+# too, the rarest first, within what is left of the row budget.
+MAX_EXPANSION_TERMS = 6
 # Claims never proposed as matches for editors: dismissed ones and duplicates
 # (their canonical claim stands for them).
 HIDDEN_STATUSES = (Claim.Status.DISMISSED, Claim.Status.DUPLICATE)
@@ -67,13 +70,15 @@ class FilterPlan:
         return self.single + self.paired
 
 
-def filter_plan(terms: Sequence[str], df: Callable[[str], float]) -> FilterPlan:
+def filter_plan(terms: Sequence[str], df: Callable[[str], float], extra: Sequence[str] = ()) -> FilterPlan:
     """The rarest lexemes, at most ``MAX_FILTER_TERMS`` and only while together they
     touch at most ``ROW_BUDGET`` rows; then up to ``MAX_PAIRED_TERMS`` commoner ones
     held by at most ``PAIRED_TERM_ROWS`` rows each, which only count together: a
     document holding two of them is read, one holding one is not. Lexemes in more
     rows than that (on a large collection: "say", "year") pick nothing out; they
-    still count in the re-ranking, as do the rest."""
+    still count in the re-ranking, as do the rest. Then the rarest of the query's
+    expansions (``extra``, at most ``MAX_EXPANSION_TERMS``) that fit in what is left
+    of the budget, alone."""
     ordered = sorted(terms, key=lambda t: (df(t), t))
     single, rows = [], 0.0
     for term in ordered:
@@ -82,6 +87,13 @@ def filter_plan(terms: Sequence[str], df: Callable[[str], float]) -> FilterPlan:
         single.append(term)
         rows += df(term)
     paired = [t for t in ordered[len(single) :] if df(t) <= PAIRED_TERM_ROWS][:MAX_PAIRED_TERMS]
+    added = 0
+    for term in sorted((t for t in extra if df(t) > 0), key=lambda t: (df(t), t)):
+        if added >= MAX_EXPANSION_TERMS or rows + df(term) > ROW_BUDGET:
+            break
+        single.append(term)
+        rows += df(term)
+        added += 1
     return FilterPlan(single=single, paired=paired if len(paired) >= 2 else [])
 
 
@@ -101,8 +113,8 @@ class MemoryIndex:
         vocabulary: dict[str, int] = {}
         indptr, indices = [0], []
         for doc in self.docs:
-            doc.terms = tuple(lexemes(doc.text))
-            doc.title_terms = tuple(lexemes(doc.title)) if doc.title else ()
+            doc.terms = tuple(lexemes(doc.text, doc.config))
+            doc.title_terms = tuple(lexemes(doc.title, doc.config)) if doc.title else ()
             distinct = set(doc.terms).union(doc.title_terms)
             indices.extend(vocabulary.setdefault(t, len(vocabulary)) for t in distinct)
             indptr.append(len(indices))
@@ -125,12 +137,17 @@ class MemoryIndex:
         self, query: Query, *, limit: int | None = None, mask: np.ndarray | None = None, model: Model | None = None
     ) -> list[Candidate]:
         model = model or default_model()
-        limit = limit or CANDIDATES
-        plan = filter_plan([t for t in query.terms if t in self.vocabulary], self.df)
+        limit = limit or model.candidates
+        plan = filter_plan(
+            [t for t in query.terms if t in self.vocabulary],
+            self.df,
+            [t for t in query.extra_terms if t in self.vocabulary] if model.expansion_weight > 0 else (),
+        )
         if not plan.terms or not self.docs:
             return []
         columns = [self.vocabulary[t] for t in plan.terms]
-        weights = np.array([idf(self._df[c], self.documents) for c in columns])
+        term_weights = query.term_weights(self, model.expansion_weight)
+        weights = np.array([term_weights[t] for t in plan.terms])
         c0, c1 = length_factor(model)
         held = self.matrix[:, columns]
         scores = (held @ weights) * (model.k1 + 1.0) / (c0 + c1 * self.lengths)
@@ -156,6 +173,7 @@ class MemoryIndex:
                     score=float(scores[i]),
                     terms=doc.terms,
                     title_terms=doc.title_terms,
+                    config=doc.config,
                 )
             )
         return result
@@ -191,21 +209,23 @@ def _claim_documents(using: str) -> Iterable[Candidate]:
     rows = (
         Claim.objects.using(using)
         .order_by("pk")
-        .values_list("pk", "text", "claimed_on", "article__published_at", "claimant__name")
+        .values_list("pk", "text", "claimed_on", "article__published_at", "claimant__name", "language")
     )
-    for pk, text, claimed_on, published_at, claimant in rows.iterator(chunk_size=2000):
+    for pk, text, claimed_on, published_at, claimant, language in rows.iterator(chunk_size=2000):
         date = claimed_on or (published_at.date() if published_at else None)
-        yield Candidate(kind="claim", pk=pk, text=text, date=date, claimant=claimant or "")
+        yield Candidate(kind="claim", pk=pk, text=text, date=date, claimant=claimant or "", config=config_for(language))
 
 
 def _review_documents(using: str) -> Iterable[Candidate]:
     rows = (
         ExternalReview.objects.using(using)
         .order_by("pk")
-        .values_list("pk", "claim_reviewed", "title", "claim_date", "claimant_name")
+        .values_list("pk", "claim_reviewed", "title", "claim_date", "claimant_name", "language")
     )
-    for pk, text, title, date, claimant in rows.iterator(chunk_size=2000):
-        yield Candidate(kind="external", pk=pk, text=text, title=title, date=date, claimant=claimant)
+    for pk, text, title, date, claimant, language in rows.iterator(chunk_size=2000):
+        yield Candidate(
+            kind="external", pk=pk, text=text, title=title, date=date, claimant=claimant, config=config_for(language)
+        )
 
 
 def memory_index(using: str = "default") -> MemoryIndex:
@@ -329,12 +349,13 @@ def postgres_candidates(
 ) -> tuple[list[Candidate], PostgresStats]:
     stats = postgres_stats(using)
     model = default_model()
-    limit = limit or CANDIDATES
-    plan = filter_plan(query.terms, stats.df)
+    limit = limit or model.candidates
+    plan = filter_plan(query.terms, stats.df, query.extra_terms if model.expansion_weight > 0 else ())
     terms = plan.terms
     if not terms:
         return [], stats
-    weights = [idf(stats.df(t), stats.documents) for t in terms]
+    term_weights = query.term_weights(stats, model.expansion_weight)
+    weights = [term_weights[t] for t in terms]
     c0, c1 = length_factor(model)
 
     def score(alias: str) -> tuple[str, list]:
@@ -372,14 +393,14 @@ def postgres_candidates(
             LIMIT %s
         )
         SELECT 'claim', c.id, c.text, '', COALESCE(c.claimed_on, (a.published_at AT TIME ZONE 'UTC')::date),
-               COALESCE(cl.name, ''), h.score, similarity(c.text, %s)
+               COALESCE(cl.name, ''), h.score, similarity(c.text, %s), c.language
         FROM claim_hits h
         JOIN claims_claim c ON c.id = h.id
         LEFT JOIN claims_article a ON a.id = c.article_id
         LEFT JOIN claims_claimant cl ON cl.id = c.claimant_id
         UNION ALL
         SELECT 'external', r.id, r.claim_reviewed, r.title, r.claim_date, r.claimant_name, h.score,
-               similarity(r.claim_reviewed, %s)
+               similarity(r.claim_reviewed, %s), r.language
         FROM review_hits h
         JOIN claims_externalreview r ON r.id = h.id
     """  # noqa: S608 (the interpolated parts are fixed SQL; every value is a parameter)
@@ -399,9 +420,17 @@ def postgres_candidates(
         rows = cursor.fetchall()
     candidates = [
         Candidate(
-            kind=kind, pk=pk, text=text, title=title, date=date, claimant=claimant, score=float(s), trigram=float(t)
+            kind=kind,
+            pk=pk,
+            text=text,
+            title=title,
+            date=date,
+            claimant=claimant,
+            score=float(s),
+            trigram=float(t),
+            config=config_for(language),
         )
-        for kind, pk, text, title, date, claimant, s, t in rows
+        for kind, pk, text, title, date, claimant, s, t, language in rows
     ]
     candidates.sort(key=lambda c: (-c.score, c.kind, -c.pk))
     return candidates[:limit], stats

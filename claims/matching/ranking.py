@@ -2,13 +2,17 @@
 
 Both backends hand over the same thing, a few dozen candidates with their
 texts, and get them back scored by the same code, so PostgreSQL and SQLite
-rank alike. The features (``FEATURES``) are BM25 over the claim and the
-review's title (idf from the backend's document frequencies), the share of the
+rank alike. ``FEATURES`` are every feature this module can compute: BM25 over
+the claim and the review's title (idf from the backend's document
+frequencies; a query's expansions, other spellings of its numbers and its
+synonyms, weigh ``Model.expansion_weight`` of their idf), the share of the
 query's idf mass a candidate covers, pg_trgm-style trigram similarity, shared
 numbers, the candidate's BM25 rank, and how far apart the two claims' dates
-are. A linear model trained pairwise on the CT2021-2B training queries
-(``claims.matching.training``) weighs them; a sigmoid fitted on the same
-queries turns the result into a score from 0 to 1.
+are. A model uses the subset it names (``Model.features``), chosen with its
+other settings by cross-validation on the CT2021-2B training queries grouped
+by debate (``claims.matching.training``); a linear model trained pairwise
+weighs them, and a sigmoid fitted on the same queries turns the result into a
+score from 0 to 1.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .text import lexemes, numbers, trigram_similarity, trigrams
+from .text import DEFAULT_CONFIG, config_for, expansions, lexemes, numbers, trigram_similarity, trigrams
 
 MODEL_PATH = Path(__file__).resolve().parent / "model.json"
 
@@ -43,7 +47,13 @@ FEATURES = (
     "same_day",
     "days_after",  # log(1 + days the candidate was claimed after the query / 30)
     "no_date",  # either date unknown (the four above are then 0)
+    # BM25 of claim and title together relative to the query's own (the BM25 a document
+    # holding just the query's lexemes would get): unlike log_bm25 it does not grow with
+    # the collection's size, so a score means the same on a desk with 100 fact-checks.
+    "bm25_query",
 )
+# The columns every model needs whatever else it uses: Platt scaling reads "no_date".
+REQUIRED_FEATURES = ("no_date",)
 
 # Same claimant (names compared case- and space-insensitively): added to the
 # model's raw score. Not fitted: the CT2021-2B queries name no speaker, so
@@ -73,6 +83,8 @@ class Candidate:
     # Lexemes of text and title when already known (the in-memory index keeps them).
     terms: tuple[str, ...] | None = None
     title_terms: tuple[str, ...] | None = None
+    # The text-search configuration of the candidate's language (text.CONFIGS).
+    config: str = DEFAULT_CONFIG
 
 
 @dataclass
@@ -80,34 +92,62 @@ class Query:
     text: str
     date: dt.date | None = None
     claimant: str = ""
+    language: str = ""
+    config: str = field(init=False)
     terms: list[str] = field(init=False)
+    # Lexemes searched for besides the query's own (text.expansions), at a reduced weight.
+    extra_terms: list[str] = field(init=False)
     grams: frozenset[str] = field(init=False)
     numbers: frozenset[str] = field(init=False)
 
     def __post_init__(self):
-        self.terms = sorted(set(lexemes(self.text)))
+        self.config = config_for(self.language)
+        self.terms = sorted(set(lexemes(self.text, self.config)))
+        self.extra_terms = sorted(expansions(self.text, self.config) - set(self.terms))
         self.grams = trigrams(self.text)
         self.numbers = numbers(self.text)
+
+    def term_weights(self, stats: CorpusStats, expansion_weight: float) -> dict[str, float]:
+        """Each searched lexeme's weight: its idf, times ``expansion_weight`` for an expansion."""
+        weights = {t: idf(stats.df(t), stats.documents) for t in self.terms}
+        if expansion_weight > 0:
+            for t in self.extra_terms:
+                if stats.df(t) > 0:
+                    weights[t] = expansion_weight * idf(stats.df(t), stats.documents)
+        return weights
 
 
 @dataclass(frozen=True)
 class Model:
-    weights: tuple[float, ...]
+    weights: tuple[float, ...]  # one per name in ``features``
     # Platt scaling: slope, intercept, and a shift for candidates scored without dates.
     platt: tuple[float, float, float]
     k1: float
     b: float
     avgdl: dict[str, float]  # "all", "claim", "title": average lengths in lexemes
     info: dict
+    features: tuple[str, ...] = FEATURES
+    # A query expansion's weight in BM25, as a share of its idf (0: expansions unused).
+    expansion_weight: float = 0.0
+    # How many candidates the first stage hands to the re-ranker.
+    candidates: int = 100
+    # The score at which the triage queue shows a match, calibrated with the model
+    # (FACTCHECK_MATCH_MIN_SCORE overrides it); None: not calibrated.
+    threshold: float | None = None
+
+    def __post_init__(self):
+        unknown = [name for name in self.features if name not in FEATURES]
+        if unknown or any(name not in self.features for name in REQUIRED_FEATURES):
+            raise ValueError(
+                f"a matching model over unknown or missing features ({', '.join(unknown or REQUIRED_FEATURES)}); "
+                "retrain it with `python manage.py train_matching`."
+            )
+        if len(self.weights) != len(self.features):
+            raise ValueError("a matching model needs one weight per feature")
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
         data = json.loads(Path(path).read_text())
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(
-                f"{path} was trained on other features ({', '.join(data['features'])}); retrain it with "
-                "`python manage.py train_matching`."
-            )
         return cls(
             weights=tuple(data["weights"]),
             platt=tuple(data["platt"]),
@@ -115,17 +155,29 @@ class Model:
             b=data["bm25"]["b"],
             avgdl=data["bm25"]["avgdl"],
             info=data.get("info", {}),
+            features=tuple(data["features"]),
+            expansion_weight=data.get("expansion_weight", 0.0),
+            candidates=data.get("candidates", 100),
+            threshold=data.get("threshold"),
         )
 
     def as_json(self) -> str:
         data = {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "weights": [round(w, 6) for w in self.weights],
             "platt": [round(v, 6) for v in self.platt],
             "bm25": {"k1": self.k1, "b": self.b, "avgdl": {k: round(v, 4) for k, v in self.avgdl.items()}},
+            "expansion_weight": self.expansion_weight,
+            "candidates": self.candidates,
+            "threshold": self.threshold,
             "info": self.info,
         }
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @property
+    def columns(self) -> np.ndarray:
+        """Where this model's features sit among ``FEATURES``."""
+        return np.array([FEATURES.index(name) for name in self.features])
 
     def probability(self, raw: np.ndarray, undated: np.ndarray) -> np.ndarray:
         slope, intercept, undated_shift = self.platt
@@ -167,19 +219,19 @@ def normalise_name(name: str) -> str:
 
 
 def features(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, model: Model) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate."""
+    """One row of ``FEATURES`` per candidate (all of them; ``Model.columns`` picks the model's)."""
     rows = np.zeros((len(candidates), len(FEATURES)))
     if not candidates:
         return rows
-    weights = {t: idf(stats.df(t), stats.documents) for t in query.terms}
-    total_idf = sum(weights.values()) or 1.0
+    weights = query.term_weights(stats, model.expansion_weight)
+    total_idf = sum(weights[t] for t in query.terms) or 1.0
     k1, b, avgdl = model.k1, model.b, model.avgdl
     bm25_all, bm25_claim, bm25_title, coverage = [], [], [], []
     for candidate in candidates:
-        claim_terms = candidate.terms if candidate.terms is not None else lexemes(candidate.text)
+        claim_terms = candidate.terms if candidate.terms is not None else lexemes(candidate.text, candidate.config)
         title_terms = candidate.title_terms
         if title_terms is None:
-            title_terms = lexemes(candidate.title) if candidate.title else ()
+            title_terms = lexemes(candidate.title, candidate.config) if candidate.title else ()
         claim_counts = _query_counts(claim_terms, weights)
         title_counts = _query_counts(title_terms, weights)
         all_counts = dict(claim_counts)
@@ -188,9 +240,11 @@ def features(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, 
         bm25_all.append(_bm25(all_counts, len(claim_terms) + len(title_terms), weights, k1, b, avgdl["all"]))
         bm25_claim.append(_bm25(claim_counts, len(claim_terms), weights, k1, b, avgdl["claim"]))
         bm25_title.append(_bm25(title_counts, len(title_terms), weights, k1, b, avgdl["title"]))
-        coverage.append(sum(weights[t] for t in all_counts) / total_idf)
+        coverage.append(min(1.0, sum(weights[t] for t in all_counts) / total_idf))
     bm25_all_a = np.array(bm25_all)
     best = max(bm25_all_a.max(), 1e-9)
+    own = dict.fromkeys(query.terms, 1)
+    itself = max(_bm25(own, len(own), weights, k1, b, avgdl["all"]), 1e-9)
     # Rank by BM25 among these candidates (ties keep the order given).
     ranks = np.empty(len(candidates))
     ranks[np.argsort(-bm25_all_a, kind="stable")] = np.arange(len(candidates))
@@ -222,6 +276,7 @@ def features(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, 
             ]
         else:
             row += [0.0, 0.0, 0.0, 0.0, 1.0]
+        row.append(min(bm25_all_a[i] / itself, 2.0))
         rows[i] = row
     return rows
 
@@ -232,7 +287,7 @@ NO_DATE = FEATURES.index("no_date")
 def scores(query: Query, candidates: Sequence[Candidate], stats: CorpusStats, model: Model) -> np.ndarray:
     """Each candidate's probability of checking the query's claim."""
     rows = features(query, candidates, stats, model)
-    raw = rows @ np.asarray(model.weights)
+    raw = rows[:, model.columns] @ np.asarray(model.weights)
     if query.claimant:
         wanted = normalise_name(query.claimant)
         bonus = [CLAIMANT_BONUS if c.claimant and normalise_name(c.claimant) == wanted else 0.0 for c in candidates]

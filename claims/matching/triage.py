@@ -20,7 +20,7 @@ from django.utils import timezone
 from claims import outbox
 from claims.models import Claim, ClaimMatch, Verdict
 
-from . import match
+from . import match, ranking
 
 MATCH_TASK = "claims.tasks.match_claims"
 STORED_MATCHES = 5
@@ -31,6 +31,19 @@ def queue_matching(claim_ids: Iterable[int]) -> None:
     ids = sorted(set(claim_ids))
     if ids:
         outbox.enqueue(MATCH_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, claim_ids=ids)
+
+
+def min_score() -> float:
+    """The score from which a match is stored and shown at triage: FACTCHECK_MATCH_MIN_SCORE
+    when set, else the threshold calibrated with the matching model."""
+    if settings.FACTCHECK_MATCH_MIN_SCORE is not None:
+        return settings.FACTCHECK_MATCH_MIN_SCORE
+    threshold = ranking.default_model().threshold
+    return DEFAULT_MIN_SCORE if threshold is None else threshold
+
+
+# For a model trained without a calibrated threshold (before issue 20).
+DEFAULT_MIN_SCORE = 0.2
 
 
 def claim_date(claim: Claim) -> dt.date | None:
@@ -44,7 +57,7 @@ def claim_date(claim: Claim) -> dt.date | None:
 def refresh_matches(claim_id: int) -> int:
     """Compute and store a claim's matches; returns how many are stored.
 
-    Matches scoring under FACTCHECK_MATCH_MIN_SCORE are not kept.
+    Matches scoring under ``min_score()`` are not kept.
     """
     claim = Claim.objects.select_related("claimant", "article").defer("article__text").filter(pk=claim_id).first()
     if claim is None or not claim.text.strip():
@@ -55,9 +68,11 @@ def refresh_matches(claim_id: int) -> int:
         public_only=False,
         claimant=claim.claimant.name if claim.claimant_id else None,
         date=claim_date(claim),
+        language=claim.language,
         exclude_claim=claim.pk,
     )
-    found = [m for m in found if m.score >= settings.FACTCHECK_MATCH_MIN_SCORE]
+    threshold = min_score()
+    found = [m for m in found if m.score >= threshold]
     now = timezone.now()
     with transaction.atomic():
         # One refresh of a claim at a time: two would race on the unique constraints.
