@@ -188,6 +188,8 @@ class ArticleViewSet(
 class ClaimSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
     claimant_name = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=300)
     claimant = serializers.StringRelatedField(read_only=True, allow_null=True)
+    # Empty for claims entered by hand: the schema must say so (a read-only model field loses allow_blank).
+    scorer = serializers.ChoiceField(choices=Claim.Scorer.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Claim
