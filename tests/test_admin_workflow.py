@@ -101,7 +101,7 @@ def test_queue_query_count_is_constant_as_claims_grow(client, editor, queue, dja
 def test_editor_sees_triage_buttons_on_a_candidate_and_reviewer_sees_none(client, editor, reviewer):
     claim = ClaimFactory()
     client.force_login(editor)
-    assert button_actions(client, claim) == {"accept", "dismiss", "mark_duplicate"}
+    assert button_actions(client, claim) == {"accept_and_assign", "accept", "dismiss", "mark_duplicate"}
     client.force_login(reviewer)
     assert button_actions(client, claim) == set()
 

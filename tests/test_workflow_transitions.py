@@ -7,6 +7,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from claims.models import Claim, ReviewEvent, Verdict
@@ -94,6 +95,14 @@ ALLOWED = [
         lambda p: {"duplicate_of": p.canonical},
         S.DUPLICATE,
         "claims.claim.marked_duplicate",
+    ),
+    (
+        "accept_and_assign",
+        S.CANDIDATE,
+        "editor",
+        lambda p: {"assignee": p.reviewer, "note": "Start from the ministry's own table."},
+        S.ASSIGNED,
+        "claims.claim.accepted_and_assigned",
     ),
     ("assign", S.ACCEPTED, "editor", lambda p: {"assignee": p.reviewer}, S.ASSIGNED, "claims.claim.assigned"),
     ("assign", S.ACCEPTED, "editor", lambda p: {"assignee": "reviewer"}, S.ASSIGNED, "claims.claim.assigned"),
@@ -254,6 +263,11 @@ REFUSED = [
     ("mark_duplicate_of_a_missing_claim", "mark_duplicate", S.CANDIDATE, "editor", {"duplicate_of": 999999}, GuardFailed, "#999999 does not exist"),
     ("reviewer_cannot_mark_duplicate", "mark_duplicate", S.CANDIDATE, "reviewer", {"duplicate_of": "canonical"}, NotPermitted, "Editors"),
     ("mark_duplicate_refused_in_research", "mark_duplicate", S.IN_RESEARCH, "editor", {"duplicate_of": "canonical"}, TransitionNotAllowed, "candidate, accepted"),
+    # accept_and_assign
+    ("reviewer_cannot_accept_and_assign", "accept_and_assign", S.CANDIDATE, "reviewer", {"assignee": "reviewer"}, NotPermitted, "Editors"),
+    ("accept_and_assign_needs_an_assignee", "accept_and_assign", S.CANDIDATE, "editor", {"assignee": None}, GuardFailed, "Choose a reviewer"),
+    ("accept_and_assign_to_an_editor_fails", "accept_and_assign", S.CANDIDATE, "editor", {"assignee": "second_editor"}, GuardFailed, "not an active member of Reviewers"),
+    ("accept_and_assign_refused_once_accepted", "accept_and_assign", S.ACCEPTED, "editor", {"assignee": "reviewer"}, TransitionNotAllowed, "it is accepted"),
     # assign
     ("assign_needs_an_assignee", "assign", S.ACCEPTED, "editor", {"assignee": None}, GuardFailed, "Choose a reviewer"),
     ("assign_to_an_editor_fails", "assign", S.ACCEPTED, "editor", {"assignee": "second_editor"}, GuardFailed, "not an active member of Reviewers"),
@@ -399,6 +413,35 @@ def test_claim_cannot_be_marked_duplicate_of_a_dismissed_claim(people):
         f"#{dismissed.pk} was dismissed",
         lambda: workflow.mark_duplicate(claim.pk, by=people.editor, duplicate_of=dismissed),
     )
+
+
+def test_accept_and_assign_needs_the_triage_permission_as_well(people):
+    assigner = UserFactory(username="assigner")
+    assigner.user_permissions.add(Permission.objects.get(codename="assign_claim"))
+    claim = claim_in(S.CANDIDATE, people)
+
+    assert_refused(
+        claim,
+        NotPermitted,
+        "may not accept",
+        lambda: workflow.accept_and_assign(claim.pk, by=assigner, assignee=people.reviewer),
+    )
+    assert "accept_and_assign" not in {t.action for t in workflow.available_transitions(claim, assigner)}
+
+
+def test_accept_and_assign_records_the_reviewer_in_one_event(people):
+    claim = claim_in(S.CANDIDATE, people)
+
+    workflow.accept_and_assign(claim.pk, by=people.editor, assignee="reviewer", note="Call the ministry first.")
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.assignee) == (S.ASSIGNED, people.reviewer)
+    event = claim.events.get()
+    assert (event.from_status, event.to_status) == (S.CANDIDATE, S.ASSIGNED)
+    assert event.data["assignee"] == "reviewer"
+    assert event.note == "Call the ministry first."
+    # The reviewer may start at once: the claim is theirs.
+    assert "start_research" in {t.action for t in workflow.available_transitions(claim, people.reviewer)}
 
 
 def test_assign_sets_the_assignee_and_records_it(people):

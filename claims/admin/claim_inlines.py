@@ -14,6 +14,7 @@ from claims.models import (
 )
 
 from .common import EditableRecordInlineMixin, HttpsURLsMixin, ReadOnlyInlineMixin
+from .desk import describe_event
 from .evidence import link_badge, snapshot_summary
 from .safety import SafeInputMixin
 
@@ -147,6 +148,11 @@ class DuplicateInline(ReadOnlyInlineMixin, admin.TabularInline):
 class ReviewEventInline(ReadOnlyInlineMixin, HttpsURLsMixin, admin.TabularInline):
     model = ReviewEvent
     verbose_name_plural = "audit history"
-    fields = ["created_at", "action", "from_status", "to_status", "actor_username", "note"]
+    # What happened in words first; the event's code stays, small, for whoever searches the audit log.
+    fields = ["what", "created_at", "note", "action"]
     readonly_fields = fields
     show_change_link = False
+
+    @admin.display(description="what happened")
+    def what(self, obj):
+        return describe_event(obj)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from claims.evidence import snapshots
 from claims.matching import triage as matching
@@ -22,8 +22,9 @@ from claims.models import (
     Verdict,
 )
 from claims.models.querysets import TRIAGE_ORDERING
-from claims.review import editing, matches, workflow
+from claims.review import editing, export, matches, queues, workflow
 
+from . import desk
 from .claim_inlines import (
     ClaimantContactInline,
     DraftVerdictInline,
@@ -35,7 +36,7 @@ from .claim_inlines import (
 from .common import HttpsURLsMixin, LanguageFilter, RefusalsAsMessagesMixin
 from .forms import TransitionForm
 from .matching import ClaimMatchInline, match_summary
-from .safety import SafeInputMixin
+from .safety import SafeChangeList, SafeInputMixin
 
 
 @admin.register(Claimant)
@@ -64,36 +65,12 @@ class QueueFilter(admin.SimpleListFilter):
 
     title = "queue"
     parameter_name = "queue"
-    RECENT_DAYS = 30
 
     def lookups(self, request, model_admin):
-        return [
-            ("triage", "Triage queue"),
-            ("mine", "My assignments"),
-            ("approval", "Awaiting approval"),
-            ("scheduled", "Scheduled"),
-            ("published", f"Published in the last {self.RECENT_DAYS} days"),
-            ("sources", "Published, with broken or changed sources"),
-        ]
+        return list(queues.QUEUES.items())
 
     def queryset(self, request, queryset):
-        match self.value():
-            case "triage":
-                return queryset.awaiting_triage()
-            case "mine":
-                return queryset.assigned_to(request.user)
-            case "approval":
-                return queryset.awaiting_approval()
-            case "scheduled":
-                return queryset.scheduled()
-            case "published":
-                since = timezone.now() - dt.timedelta(days=self.RECENT_DAYS)
-                return queryset.published().filter(status_changed_at__gte=since)
-            case "sources":
-                # One EXISTS in the changelist's query, so the queue costs what the others do.
-                broken = Evidence.objects.filter(snapshots.needs_attention(), claim=OuterRef("pk"))
-                return queryset.published().filter(Exists(broken))
-        return queryset
+        return queues.queue(self.value(), request.user, queryset) if self.value() else queryset
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -130,18 +107,54 @@ QUEUE_ORDERING = {
 }
 
 
+KEPT_INPUT_SESSION_KEY = "claims.kept_transition_input"
+
+
+def keep_transition_input(request, claim: Claim, transition: workflow.Transition, form: TransitionForm) -> None:
+    """What the user typed into a refused transition's form, shown again on the reloaded claim page.
+
+    A stale-version conflict or a guard sends the user back to the page; the
+    reason or note they wrote must not be lost with it. Kept in the session for
+    the next render of this claim only.
+    """
+    typed = {name: form.data.get(form.add_prefix(name), "")[:10_000] for name in transition.fields}
+    request.session[KEPT_INPUT_SESSION_KEY] = {"claim": claim.pk, "action": transition.action, "values": typed}
+
+
+def kept_transition_input(request, claim: Claim) -> dict[str, dict[str, str]]:
+    kept = request.session.get(KEPT_INPUT_SESSION_KEY)
+    if not isinstance(kept, dict) or kept.get("claim") != claim.pk:
+        return {}
+    del request.session[KEPT_INPUT_SESSION_KEY]
+    return {kept["action"]: kept["values"]}
+
+
+QUEUE_NOUNS = {"triage": "candidate", "published": "fact-check", "sources": "fact-check"}
+
+
+class QueueChangeList(SafeChangeList):
+    """The changelist titled by its queue and count: "Triage queue · 42 candidates"."""
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        current = request.GET.get(QueueFilter.parameter_name)
+        name, noun = queues.QUEUES.get(current, "Claims"), QUEUE_NOUNS.get(current, "claim")
+        # result_count is the filtered count the changelist ran anyway: no extra query.
+        self.title = f"{name} · {self.result_count} {noun}{pluralize(self.result_count)}"
+
+
 @admin.register(Claim)
 class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "possibly_checked",
-        "status",
+        "status_badge",
         "priority",
-        "checkworthiness",
+        "score",
         "claimant",
-        "article",
+        "article_title",
         "assignee",
-        "status_changed_at",
+        "status_changed",
     ]
     list_filter = [QueueFilter, "status", "priority", "scorer", LanguageFilter, AssigneeFilter]
     list_select_related = ["claimant", "article", "assignee"]
@@ -188,6 +201,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
         ClaimMatchInline,
     ]
     actions = [
+        "accept_and_assign_selected",
         "accept_selected",
         "dismiss_selected",
         "mark_duplicate_selected",
@@ -200,7 +214,42 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, obj):
-        return obj.text if len(obj.text) <= 100 else obj.text[:99] + "…"
+        # Clamped to three lines by the style sheet; the whole text on hover, and for screen readers.
+        return format_html('<span class="claim-text" title="{}">{}</span>', obj.text, obj.text)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return desk.status_badge(obj.status)
+
+    @admin.display(description="score", ordering="checkworthiness")
+    def score(self, obj):
+        # Check-worthiness as two digits (0.87 -> 87): enough to rank by eye.
+        if obj.checkworthiness is None:
+            return "–"
+        return format_html(
+            '<span title="check-worthiness {}">{}</span>',
+            f"{obj.checkworthiness:.2f}",
+            f"{round(obj.checkworthiness * 100):02d}",
+        )
+
+    @admin.display(description="article", ordering="article__title")
+    def article_title(self, obj):
+        if obj.article_id is None:
+            return "–"
+        title = str(obj.article)
+        return format_html('<span class="article-title" title="{}">{}</span>', title, title)
+
+    @admin.display(description="status changed", ordering="status_changed_at")
+    def status_changed(self, obj):
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            obj.status_changed_at.isoformat(),
+            f"{timezone.localtime(obj.status_changed_at):%Y-%m-%d %H:%M}",
+            desk.ago(obj.status_changed_at),
+        )
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     @admin.display(description="possibly already checked")
     def possibly_checked(self, obj):
@@ -313,23 +362,43 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     def get_urls(self):
         urls = super().get_urls()
         custom = [
+            path("export/", self.admin_site.admin_view(self.export_view), name="claims_claim_export"),
             path(
                 "<path:object_id>/transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="claims_claim_transition",
-            )
+            ),
         ]
         return custom + urls
 
+    def view_on_site(self, obj):
+        # The public fact-check, on this same site, once there is one (the slug comes with the first publication).
+        return reverse("fact-check-detail", args=[obj.slug]) if obj.slug else None
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            kept = kept_transition_input(request, obj)
             context["workflow_forms"] = [
-                (t, TransitionForm(t, initial={"expected_version": obj.version}))
-                for t in workflow.available_transitions(obj, request.user)
+                (t, TransitionForm(t, initial={**kept.get(t.action, {}), "expected_version": obj.version}))
+                for t in desk.order_actions(obj, workflow.available_transitions(obj, request.user))
             ]
             context["claim_contacts"] = list(obj.contacts.all())
-            context["source_problems"] = workflow.source_problems(obj)
+            context.update(desk.header_context(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def export_view(self, request):
+        """The list as it stands (queue, filters, search) as CSV, through the same service as ``export_claims``."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except admin.options.IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:claims_claim_changelist") + "?e=1")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="claims-{stamp}.csv"'
+        export.write_csv(export.rows(changelist.queryset), response)
+        return response
 
     def transition_view(self, request, object_id, action):
         claim = self.get_object(request, object_id)
@@ -350,6 +419,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
                 for name, e in form.errors.items()
             )
             self.message_user(request, f"{transition.label}: {errors}", messages.ERROR)
+            keep_transition_input(request, claim, transition, form)
             return HttpResponseRedirect(change_url)
         try:
             claim = workflow.perform(
@@ -361,6 +431,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
             )
         except workflow.WorkflowError as exc:
             self.message_user(request, exc.message, messages.ERROR)
+            keep_transition_input(request, claim, transition, form)
         else:
             self.message_user(
                 request,
@@ -377,19 +448,36 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     def has_assign_permission(self, request):
         return request.user.has_perm("claims.assign_claim")
 
+    def has_accept_and_assign_permission(self, request):
+        return self.has_triage_permission(request) and self.has_assign_permission(request)
+
+    def _partition(self, queryset, transition: workflow.Transition) -> tuple[list[Claim], list[tuple[Claim, str]]]:
+        """The selected claims the transition applies to, and the others with why they will be skipped."""
+        applicable, skipped = [], []
+        for claim in queryset.select_related("claimant").order_by("pk"):
+            reason = workflow.not_applicable(claim, transition)
+            if reason:
+                skipped.append((claim, reason))
+            else:
+                applicable.append(claim)
+        return applicable, skipped
+
     def _bulk(self, request, queryset, action: str, **values) -> None:
+        transition = workflow.TRANSITIONS[action]
+        applicable, skipped = self._partition(queryset, transition)
         done, failed = [], []
-        for claim_id in queryset.order_by("pk").values_list("pk", flat=True):
+        for claim in applicable:
             try:
-                workflow.perform(action, claim_id, by=request.user, **values)
+                workflow.perform(action, claim.pk, by=request.user, **values)
             except workflow.WorkflowError as exc:
                 failed.append(exc.message)
             else:
-                done.append(claim_id)
-        label = workflow.TRANSITIONS[action].label
+                done.append(claim.pk)
         if done:
             ids = ", ".join(f"#{pk}" for pk in done)
-            self.message_user(request, f"{label}: {len(done)} claim(s) done ({ids}).", messages.SUCCESS)
+            self.message_user(request, f"{transition.label}: {len(done)} claim(s) done ({ids}).", messages.SUCCESS)
+        for _claim, reason in skipped:
+            self.message_user(request, f"Skipped: {reason}", messages.WARNING)
         for message in failed:
             self.message_user(request, message, messages.ERROR)
 
@@ -399,13 +487,16 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
         if "apply" in request.POST and form.is_valid():
             self._bulk(request, queryset, action, **form.workflow_values())
             return None
+        applicable, skipped = self._partition(queryset, transition)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{transition.label}: {queryset.count()} claim(s)",
+            "title": f"{transition.label}: {len(applicable)} claim(s)"
+            + (f", {len(skipped)} skipped" if skipped else ""),
             "opts": self.model._meta,
             "transition": transition,
             "form": form,
-            "claims": queryset.select_related("claimant"),
+            "claims": applicable,
+            "skipped": skipped,
             "action_name": request.POST.get("action"),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
@@ -423,6 +514,10 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     @admin.action(description="Mark selected claims as duplicates of…", permissions=["triage"])
     def mark_duplicate_selected(self, request, queryset):
         return self._bulk_with_form(request, queryset, "mark_duplicate")
+
+    @admin.action(description="Accept selected candidates and assign them to…", permissions=["accept_and_assign"])
+    def accept_and_assign_selected(self, request, queryset):
+        return self._bulk_with_form(request, queryset, "accept_and_assign")
 
     @admin.action(description="Assign selected claims to…", permissions=["assign"])
     def assign_selected(self, request, queryset):

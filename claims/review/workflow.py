@@ -119,6 +119,11 @@ TRANSITIONS: dict[str, Transition] = {
             help="Already in the tracker: point at the canonical claim.",
         ),
         Transition(
+            "accept_and_assign", "Accept and assign", (S.CANDIDATE,), S.ASSIGNED, "claims.claim.accepted_and_assigned",
+            "claims.assign_claim", fields=("assignee", "note"), required=("assignee",),
+            help="Check-worthy: accept it and give it to a reviewer in one step; the note is addressed to them.",
+        ),
+        Transition(
             "assign", "Assign", (S.ACCEPTED,), S.ASSIGNED, "claims.claim.assigned", "claims.assign_claim",
             fields=("assignee", "note"), required=("assignee",), help="Give the claim to a reviewer.",
         ),
@@ -186,12 +191,8 @@ def _check(claim: Claim, transition: Transition, by: AbstractBaseUser | None, ex
             f"This claim changed since you loaded it (you had version {expected_version}, it is now "
             f"version {claim.version}, status {claim.get_status_display().lower()}). Reload it and try again."
         )
-    if claim.status not in transition.sources:
-        allowed = ", ".join(S(s).label.lower() for s in transition.sources)
-        raise TransitionNotAllowed(
-            f"Cannot {transition.label.lower()} claim #{claim.pk}: it is {claim.get_status_display().lower()}, "
-            f"and this action applies only to claims that are {allowed}."
-        )
+    if reason := not_applicable(claim, transition):
+        raise TransitionNotAllowed(reason)
     if by is None:
         if not transition.system_only:
             raise NotPermitted(f"{transition.label} needs a person to do it.")
@@ -205,6 +206,20 @@ def _check(claim: Claim, transition: Transition, by: AbstractBaseUser | None, ex
     if transition.assignee_only and claim.assignee_id != by.pk and not by.is_superuser:
         who = claim.assignee.get_username() if claim.assignee_id else "nobody"
         raise NotPermitted(f"Only the assignee ({who}) may {transition.label.lower()} claim #{claim.pk}.")
+
+
+def not_applicable(claim: Claim, transition: Transition) -> str | None:
+    """Why ``transition`` does not start from the claim's status (None when it does).
+
+    Bulk actions use it to say up front which selected claims they will skip.
+    """
+    if claim.status in transition.sources:
+        return None
+    allowed = ", ".join(S(s).label.lower() for s in transition.sources)
+    return (
+        f"Cannot {transition.label.lower()} claim #{claim.pk}: it is {claim.get_status_display().lower()}, "
+        f"and this action applies only to claims that are {allowed}."
+    )
 
 
 def _role_for(transition: Transition) -> str:
@@ -269,8 +284,12 @@ def source_problems(claim: Claim) -> list[str]:
     return problems
 
 
-def _require_ready_to_publish(claim: Claim, transition: Transition) -> Verdict:
-    draft = _draft(claim)
+def publish_problems(claim: Claim, draft: Verdict | None) -> dict[str, list[str]]:
+    """Everything that keeps ``draft`` from being submitted or published, by area ("verdict", "evidence").
+
+    The guard of submit and approve and the claim page's list of blockers read
+    this same function, so the page lists exactly what the guard would refuse.
+    """
     errors: dict[str, list[str]] = {}
     if draft is None:
         errors["verdict"] = ["Write a verdict draft (rating, headline, summary, explanation) first."]
@@ -285,6 +304,12 @@ def _require_ready_to_publish(claim: Claim, transition: Transition) -> Verdict:
     problems = source_problems(claim)
     if problems:
         errors["evidence"] = problems
+    return errors
+
+
+def _require_ready_to_publish(claim: Claim, transition: Transition) -> Verdict:
+    draft = _draft(claim)
+    errors = publish_problems(claim, draft)
     if errors:
         summary = " ".join(message for messages in errors.values() for message in messages)
         raise GuardFailed(f"Cannot {transition.label.lower()}: {summary}", errors=errors)
@@ -376,6 +401,20 @@ def assign(claim_id: int, *, by, assignee, note: str = "", expected_version: int
     with transaction.atomic():
         claim = _lock(claim_id)
         _check(claim, t, by, expected_version)
+        reviewer = _reviewer(assignee)
+        claim.assignee = reviewer
+        return _finish(claim, t, by, note=note, data={"assignee": reviewer.get_username()}, extra_fields=("assignee",))
+
+
+def accept_and_assign(claim_id: int, *, by, assignee, note: str = "", expected_version: int | None = None) -> Claim:
+    """Accept a candidate and give it to a reviewer: one lock, one status change, one audit event."""
+    t = TRANSITIONS["accept_and_assign"]
+    with transaction.atomic():
+        claim = _lock(claim_id)
+        _check(claim, t, by, expected_version)
+        # The table names one permission; accepting is triage, so the actor needs that too.
+        if not by.has_perm("claims.triage_claim"):
+            raise NotPermitted(f"{by.get_username()} may not accept: it needs the Editors role.")
         reviewer = _reviewer(assignee)
         claim.assignee = reviewer
         return _finish(claim, t, by, note=note, data={"assignee": reviewer.get_username()}, extra_fields=("assignee",))
@@ -579,6 +618,7 @@ FUNCTIONS: dict[str, Callable[..., Claim]] = {
     "accept": accept,
     "dismiss": dismiss,
     "mark_duplicate": mark_duplicate,
+    "accept_and_assign": accept_and_assign,
     "assign": assign,
     "reassign": reassign,
     "start_research": start_research,
@@ -609,6 +649,8 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
     for t in TRANSITIONS.values():
         if t.system_only or claim.status not in t.sources or not user.has_perm(t.permission):
             continue
+        if t.action == "accept_and_assign" and not user.has_perm("claims.triage_claim"):
+            continue
         if t.assignee_only and claim.assignee_id != user.pk and not user.is_superuser:
             continue
         if t.action == "approve":
@@ -617,3 +659,8 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
                 continue
         result.append(t)
     return result
+
+
+def blockers(claim: Claim) -> dict[str, list[str]]:
+    """What the submit and approve guards would refuse now, for the claim page (empty when ready)."""
+    return publish_problems(claim, _draft(claim))
