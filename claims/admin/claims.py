@@ -152,7 +152,6 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
         "priority",
         "score",
         "claimant",
-        "article_title",
         "assignee",
         "status_changed",
     ]
@@ -215,7 +214,26 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     @admin.display(description="claim", ordering="text")
     def short_text(self, obj):
         # Clamped to three lines by the style sheet; the whole text on hover, and for screen readers.
-        return format_html('<span class="claim-text" title="{}">{}</span>', obj.text, obj.text)
+        # The article it came from goes under it, on one line: a column of its own would squeeze the claim.
+        text = format_html('<span class="claim-text" title="{}">{}</span>', obj.text, obj.text)
+        if obj.article_id is None:
+            return text
+        title = str(obj.article)
+        return format_html('{}<span class="claim-article" title="{}">{}</span>', text, title, title)
+
+    # Columns a queue makes redundant: every claim in triage is an unassigned candidate, and the
+    # "already checked?" hint matters when triaging, not in the other lists.
+    HIDDEN_IN_QUEUE = {"triage": {"status_badge", "assignee"}}
+    HIDDEN_ELSEWHERE = {"possibly_checked"}
+
+    def get_list_display(self, request):
+        hidden = self.HIDDEN_IN_QUEUE.get(request.GET.get(QueueFilter.parameter_name), self.HIDDEN_ELSEWHERE)
+        return [name for name in self.list_display if name not in hidden]
+
+    def changelist_view(self, request, extra_context=None):
+        # The app list beside the queue costs the claim column a third of a laptop screen;
+        # the breadcrumbs and the home page lead everywhere it does.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
@@ -232,14 +250,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
             f"{round(obj.checkworthiness * 100):02d}",
         )
 
-    @admin.display(description="article", ordering="article__title")
-    def article_title(self, obj):
-        if obj.article_id is None:
-            return "–"
-        title = str(obj.article)
-        return format_html('<span class="article-title" title="{}">{}</span>', title, title)
-
-    @admin.display(description="status changed", ordering="status_changed_at")
+    @admin.display(description="changed", ordering="status_changed_at")
     def status_changed(self, obj):
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
@@ -254,7 +265,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     @admin.display(description="possibly already checked")
     def possibly_checked(self, obj):
         # The best stored match, read by the changelist query itself (get_queryset).
-        return match_summary(obj)
+        return format_html('<div class="match-hint">{}</div>', match_summary(obj))
 
     @admin.display(description="time in status")
     def time_in_status(self, obj):
