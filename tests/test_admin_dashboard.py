@@ -231,8 +231,85 @@ def test_dashboard_runs_a_constant_number_of_queries(client, reviewer, django_as
     # 1 session, 2 user, 3-4 the user's and the groups' permissions,
     # 5 claims per status, 6 count of overdue candidates, 7 the oldest 20 of them,
     # 8 first publication per claim, 9 first acceptance per published claim,
-    # 10 publications per week.
-    with django_assert_max_num_queries(10):
+    # 10 publications per week, 11 open claims per reviewer and status,
+    # 12 the status changes of claims that moved in the last 90 days (time in each stage).
+    with django_assert_max_num_queries(12):
         response = client.get(URL)
     assert len(response.context["overdue"].oldest) == 20
     assert dashboard_queries(client) == few
+
+
+def test_workload_counts_open_claims_per_reviewer_busiest_first(client, editor, reviewer, default_scale):
+    from claims.review import workflow
+
+    from .factories import advance, member_of
+
+    other = member_of("Reviewers", "other-reviewer")
+    for _ in range(2):
+        advance(ClaimFactory(), Claim.Status.ASSIGNED, editor, reviewer)
+    advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)
+    advance(ClaimFactory(), Claim.Status.IN_REVIEW, editor, other)
+    advance(ClaimFactory(), Claim.Status.PUBLISHED, editor, other)  # done: not open work
+    workflow.accept(ClaimFactory().pk, by=editor)  # accepted, nobody's yet
+
+    loads = dashboard.reviewer_workload()
+
+    assert [(load.username, load.counts, load.total) for load in loads] == [
+        ("reviewer", [2, 1, 0], 3),
+        ("other-reviewer", [0, 0, 1], 1),
+    ]
+    client.force_login(editor)
+    content = client.get(URL).content.decode()
+    assert f'href="/admin/claims/claim/?assignee={reviewer.pk}"' in content
+    assert 'data-reviewer="other-reviewer"' in content
+
+
+def test_median_time_in_stage_counts_each_visit_from_entry_to_exit(client, editor):
+    now = timezone.now()
+    start = now - dt.timedelta(days=5)
+
+    def moved(claim, from_status, to_status, at):
+        ReviewEventFactory(claim=claim, action="x", from_status=from_status, to_status=to_status, created_at=at)
+
+    S = Claim.Status  # noqa: N806
+    quick = ClaimFactory()
+    Claim.objects.filter(pk=quick.pk).update(created_at=start)
+    moved(quick, S.CANDIDATE, S.ACCEPTED, start + dt.timedelta(hours=2))
+    moved(quick, S.ACCEPTED, S.ASSIGNED, start + dt.timedelta(hours=3))
+    slow = ClaimFactory()
+    Claim.objects.filter(pk=slow.pk).update(created_at=start)
+    moved(slow, S.CANDIDATE, S.ACCEPTED, start + dt.timedelta(hours=6))
+    moved(slow, S.ACCEPTED, S.ASSIGNED, start + dt.timedelta(hours=26))
+    # Back to research once: two research visits of 1 h and 3 h.
+    moved(slow, S.ASSIGNED, S.IN_RESEARCH, start + dt.timedelta(hours=27))
+    moved(slow, S.IN_RESEARCH, S.IN_REVIEW, start + dt.timedelta(hours=28))
+    moved(slow, S.IN_REVIEW, S.IN_RESEARCH, start + dt.timedelta(hours=29))
+    moved(slow, S.IN_RESEARCH, S.IN_REVIEW, start + dt.timedelta(hours=32))
+    # A claim whose last move is older than the window is left out.
+    old = ClaimFactory()
+    Claim.objects.filter(pk=old.pk).update(created_at=now - dt.timedelta(days=200))
+    moved(old, S.CANDIDATE, S.ACCEPTED, now - dt.timedelta(days=100))
+
+    stages = {stage.status: stage.median for stage in dashboard.median_time_in_stage(now)}
+
+    assert stages[S.CANDIDATE].seconds == 4 * 3600 and stages[S.CANDIDATE].claims == 2
+    assert stages[S.ACCEPTED].seconds == (1 + 20) / 2 * 3600
+    assert stages[S.IN_RESEARCH].seconds == 2 * 3600 and stages[S.IN_RESEARCH].claims == 2
+    assert stages[S.IN_REVIEW].seconds == 3600 and stages[S.IN_REVIEW].claims == 1
+    assert stages[S.SCHEDULED] is None
+    client.force_login(editor)
+    content = client.get(URL).content.decode()
+    assert "Median time in each stage" in content and "10 h" in content
+
+
+def test_status_chart_draws_one_bar_per_status_scaled_to_the_largest(client, editor):
+    ClaimFactory.create_batch(4)
+    ClaimFactory.create_batch(2, status=Claim.Status.PUBLISHED)
+
+    chart = dashboard.status_chart(dashboard.status_counts(), plot_width=360)
+
+    widths = {bar.status: bar.width for bar in chart.bars}
+    assert widths["candidate"] == 360 and widths["published"] == 180 and widths["retracted"] == 0
+    client.force_login(editor)
+    content = client.get(URL).content.decode()
+    assert 'data-status="candidate" data-count="4"' in content

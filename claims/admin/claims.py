@@ -33,7 +33,7 @@ from .claim_inlines import (
     ReviewEventInline,
     VerdictHistoryInline,
 )
-from .common import HttpsURLsMixin, LanguageFilter, RefusalsAsMessagesMixin
+from .common import HttpsURLsMixin, LabelledAutocompleteMixin, LanguageFilter, RefusalsAsMessagesMixin
 from .forms import TransitionForm
 from .matching import ClaimMatchInline, match_summary
 from .safety import SafeChangeList, SafeInputMixin
@@ -144,7 +144,7 @@ class QueueChangeList(SafeChangeList):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.ModelAdmin):
+class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "possibly_checked",

@@ -22,6 +22,28 @@ class LabelledSplitDateTime(widgets.AdminSplitDateTime):
         self.widgets[1].attrs["aria-label"] = "Time"
 
 
+class LabelledAutocompleteSelect(widgets.AutocompleteSelect):
+    """An autocomplete box that says what it is for while it is empty.
+
+    Django's gives select2 an empty placeholder, so an empty box has no name a
+    screen reader can announce (axe-core: aria-input-field-name).
+    """
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = f"Search {self.field.related_model._meta.verbose_name_plural}…"
+        return attrs
+
+
+class LabelledAutocompleteMixin:
+    """The autocomplete_fields of a ModelAdmin with LabelledAutocompleteSelect boxes."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = LabelledAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class HttpsURLsMixin:
     # Bare host names typed into URL fields get https://, not http://; date-times get labelled boxes.
     formfield_overrides = {

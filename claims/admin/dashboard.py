@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min
 from django.db.models.functions import TruncWeek
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -69,6 +69,12 @@ class Median:
     @property
     def hours(self) -> int:
         return int(round(self.seconds / 3600) % 24)
+
+    @property
+    def text(self) -> str:
+        if self.seconds < 3600:
+            return f"{round(self.seconds / 60)} min"
+        return f"{self.days} d {self.hours} h" if self.days else f"{self.hours} h"
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,143 @@ def weekly_publications(
     )
 
 
+@dataclass(frozen=True)
+class StatusBar:
+    label: str
+    count: int
+    url: str
+    status: str
+    y: int
+    width: int
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 14
+
+
+@dataclass(frozen=True)
+class StatusChart:
+    bars: list[StatusBar]
+    width: int
+    height: int
+    label_width: int
+    total: int
+
+
+def status_chart(counts: list[StatusCount], *, plot_width: int = 360, label_width: int = 150) -> StatusChart:
+    """Horizontal bars of the status counts (already read: no query of its own)."""
+    row, top = 22, 4
+    largest = max([c.count for c in counts] + [0])
+    bars = [
+        StatusBar(
+            label=c.label,
+            count=c.count,
+            url=c.url,
+            status=c.value,
+            y=top + i * row,
+            width=round(plot_width * c.count / largest) if largest else 0,
+        )
+        for i, c in enumerate(counts)
+    ]
+    return StatusChart(
+        bars=bars,
+        width=label_width + plot_width + 50,
+        height=top * 2 + row * len(bars),
+        label_width=label_width,
+        total=sum(c.count for c in counts),
+    )
+
+
+# Open work a reviewer holds: assigned to them, being researched, or submitted and awaiting an editor.
+OPEN_WORK_STATUSES = (Claim.Status.ASSIGNED, Claim.Status.IN_RESEARCH, Claim.Status.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class ReviewerLoad:
+    username: str
+    counts: list[int]  # in OPEN_WORK_STATUSES order
+    total: int
+    url: str
+
+
+def reviewer_workload() -> list[ReviewerLoad]:
+    """Open claims per assignee and status, busiest first: one grouped query."""
+    rows = (
+        Claim.objects.filter(status__in=OPEN_WORK_STATUSES, assignee__isnull=False)
+        .order_by()
+        .values_list("assignee_id", "assignee__username", "status")
+        .annotate(n=Count("pk"))
+    )
+    loads: dict[int, tuple[str, dict[str, int]]] = {}
+    for assignee_id, username, status, n in rows:
+        loads.setdefault(assignee_id, (username, {}))[1][status] = n
+    changelist = reverse("admin:claims_claim_changelist")
+    result = [
+        ReviewerLoad(
+            username=username,
+            counts=[by_status.get(s, 0) for s in OPEN_WORK_STATUSES],
+            total=sum(by_status.values()),
+            url=f"{changelist}?assignee={assignee_id}",
+        )
+        for assignee_id, (username, by_status) in loads.items()
+    ]
+    return sorted(result, key=lambda load: (-load.total, load.username))
+
+
+STAGES = (
+    Claim.Status.CANDIDATE,
+    Claim.Status.ACCEPTED,
+    Claim.Status.ASSIGNED,
+    Claim.Status.IN_RESEARCH,
+    Claim.Status.IN_REVIEW,
+    Claim.Status.SCHEDULED,
+)
+STAGE_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class StageTime:
+    status: str
+    label: str
+    median: Median | None
+
+
+def median_time_in_stage(now: dt.datetime, *, days: int = STAGE_WINDOW_DAYS) -> list[StageTime]:
+    """Median time claims spent in each stage, over the stages left in the last ``days`` days.
+
+    A stage starts when the claim entered the status (a candidate: when it was
+    created) and ends with the event that moved it on; each visit counts, so a
+    claim sent back to research twice contributes two research times. One query:
+    the status changes of the claims that changed status in the window.
+    """
+    since = now - dt.timedelta(days=days)
+    recent = ReviewEvent.objects.filter(created_at__gte=since).exclude(from_status=F("to_status")).values("claim_id")
+    events = (
+        ReviewEvent.objects.filter(claim_id__in=recent)
+        .exclude(from_status=F("to_status"))
+        .order_by("claim_id", "created_at", "pk")
+        .values_list("claim_id", "claim__created_at", "from_status", "to_status", "created_at")
+    )
+    durations: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    entered: dict[str, dt.datetime] = {}
+    current = None
+    for claim_id, created_at, from_status, to_status, at in events:
+        if claim_id != current:
+            current, entered = claim_id, {Claim.Status.CANDIDATE: created_at}
+        start = entered.get(from_status)
+        if start is not None and at >= since and from_status in durations and at >= start:
+            durations[from_status].append((at - start).total_seconds())
+        entered[to_status] = at
+    return [
+        StageTime(
+            status=stage,
+            label=Claim.Status(stage).label,
+            median=Median(seconds=statistics.median(values), claims=len(values)) if values else None,
+        )
+        for stage, values in durations.items()
+    ]
+
+
 # --- View ---------------------------------------------------------------------
 
 
@@ -229,10 +372,16 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("claims.view_claim"):
         raise PermissionDenied
     now = timezone.now()
+    counts = status_counts()
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
-        "status_counts": status_counts(),
+        "status_counts": counts,
+        "status_chart": status_chart(counts),
+        "workload": reviewer_workload(),
+        "workload_statuses": [Claim.Status(s).label for s in OPEN_WORK_STATUSES],
+        "stage_times": median_time_in_stage(now),
+        "stage_window_days": STAGE_WINDOW_DAYS,
         "overdue": overdue_candidates(now),
         "median": median_accept_to_publish(),
         "chart": weekly_publications(now),
