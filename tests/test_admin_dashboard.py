@@ -231,8 +231,21 @@ def test_dashboard_runs_a_constant_number_of_queries(client, reviewer, django_as
     # 1 session, 2 user, 3-4 the user's and the groups' permissions,
     # 5 claims per status, 6 count of overdue candidates, 7 the oldest 20 of them,
     # 8 first publication per claim, 9 first acceptance per published claim,
-    # 10 publications per week, 11 the header's unread-notification count.
-    with django_assert_max_num_queries(11):
+    # 10 publications per week, 11 claims per tag, 12 the header's unread-notification count.
+    with django_assert_max_num_queries(12):
         response = client.get(URL)
     assert len(response.context["overdue"].oldest) == 20
     assert dashboard_queries(client) == few
+
+
+def test_dashboard_counts_claims_per_tag_linking_to_the_filtered_list(client, reviewer):
+    from claims.models import Tag
+
+    claims = [ClaimFactory() for _ in range(3)]
+    Tag.objects.create(name="elections & votes").claims.add(*claims)
+    Tag.objects.create(name="health").claims.add(claims[0])
+    Tag.objects.create(name="unused")
+    client.force_login(reviewer)
+    response = client.get(URL)
+    assert response.context["tag_counts"] == [("elections & votes", 3), ("health", 1)]
+    assert "?tag=elections%20%26%20votes" in response.content.decode()
