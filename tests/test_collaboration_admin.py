@@ -186,6 +186,9 @@ def test_bulk_tag_and_tag_filter_in_the_claim_list(client, editor, default_scale
     claims = [ClaimFactory() for _ in range(3)]
     client.force_login(editor)
     url = reverse("admin:claims_claim_changelist")
+    form = client.post(url, {"action": "tag_selected", "_selected_action": [claims[0].pk]})
+    assert form.status_code == 200 and claims[0].text in form.content.decode()
+    assert 'name="tags"' in form.content.decode()
     response = client.post(
         url,
         {

@@ -311,13 +311,16 @@ def tag_selected(modeladmin, request, queryset):
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": "Tag selected claims",
+        # The bulk transitions' page: the claims listed, the form, the selection carried along.
+        "transition": {"label": "Tag", "help": "Add these tags to every claim below."},
+        "claims": queryset.select_related("claimant"),
         "form": form,
-        "queryset": queryset,
         "opts": modeladmin.model._meta,
         "action_name": "tag_selected",
         "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
     }
-    return TemplateResponse(request, "admin/claims/claim/bulk_tag.html", context)
+    return TemplateResponse(request, "admin/claims/claim/bulk_transition.html", context)
 
 
 # --- Notifications --------------------------------------------------------------
