@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from claims import recovery
+from claims.collaboration import email
 from claims.evidence import snapshots
 from claims.fetching import FetchError
 from claims.intake import ingestion
@@ -153,3 +154,24 @@ def deliver_due_webhooks() -> int:
 def match_claims(claim_ids: list[int]) -> int:
     """Compute and store the matches of these claims for the triage queue (idempotent)."""
     return sum(triage.refresh_matches(claim_id) for claim_id in claim_ids)
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def send_notification_email(notification_id: int) -> str:
+    """E-mail one notification (queued through the outbox); run twice, it sends once.
+
+    A failure is recorded on the notification and retried by ``send_due_notification_emails``.
+    """
+    return email.send_notification(notification_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def send_due_notification_emails() -> int:
+    """Send the notification e-mails whose earlier attempt failed (Celery beat, every minute)."""
+    return email.send_due()
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def send_notification_digests() -> int:
+    """Send each user's daily digest, at most one a day (Celery beat, every ten minutes)."""
+    return email.send_digests()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -410,6 +410,8 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.deliver_due_webhooks": {"queue": FACTCHECK_FETCH_QUEUE},
     # Claim matching: database and CPU, next to extraction.
     "claims.tasks.match_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
+    # Sending mail waits on the mail server: network-bound.
+    "claims.tasks.send_notification_email": {"queue": FACTCHECK_FETCH_QUEUE},
 }
 # How long the outbox relay waits on the broker before it gives up for this pass.
 FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
@@ -432,8 +434,88 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
         "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 5},
     },
+    # Notification e-mails whose first try failed (mail server down), and the daily digests.
+    "send-due-notification-emails": {
+        "task": "claims.tasks.send_due_notification_emails",
+        "schedule": 60.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 60},
+    },
+    "send-notification-digests": {
+        "task": "claims.tasks.send_notification_digests",
+        "schedule": 600.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 600},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- E-mail -------------------------------------------------------------------
+# Notifications are e-mailed through Django's e-mail backends by a Celery task
+# (claims.collaboration.email). EMAIL_URL (smtp://user:pass@host:587?tls=1,
+# smtps://... for implicit TLS, console:// to print) or the usual EMAIL_* variables;
+# neither set: the console backend in debug, SMTP on localhost:25 otherwise.
+
+
+def _email_from_url(raw: str) -> dict:
+    parts = urlsplit(raw)
+    expected = "EMAIL_URL must look like smtp://user:password@host:587?tls=1, smtps://host:465 or console://"
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ImproperlyConfigured(f"{expected}; got a URL with scheme {parts.scheme!r}")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise ImproperlyConfigured(f"{expected}; its port is not a number from 1 to 65535") from None
+    options = dict(parse_qsl(parts.query))
+    unknown = set(options) - {"tls", "ssl", "timeout"}
+    if unknown:
+        raise ImproperlyConfigured(f"{expected}; unknown option(s) {', '.join(sorted(unknown))}")
+    tls = options.get("tls", "0").lower() in ("1", "true", "yes", "on")
+    ssl = parts.scheme == "smtps" or options.get("ssl", "0").lower() in ("1", "true", "yes", "on")
+    if tls and ssl:
+        raise ImproperlyConfigured("EMAIL_URL: choose tls=1 (STARTTLS) or smtps:// (implicit TLS), not both")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": tls,
+        "EMAIL_USE_SSL": ssl,
+    }
+
+
+if os.environ.get("EMAIL_URL", "").strip():
+    _email = _email_from_url(os.environ["EMAIL_URL"].strip())
+elif os.environ.get("EMAIL_HOST", "").strip() or not DEBUG:
+    _email = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": os.environ.get("EMAIL_HOST", "").strip() or "localhost",
+        "EMAIL_PORT": envint("EMAIL_PORT", 25, minimum=1, maximum=65535),
+        "EMAIL_HOST_USER": os.environ.get("EMAIL_HOST_USER", ""),
+        "EMAIL_HOST_PASSWORD": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "EMAIL_USE_TLS": envbool("EMAIL_USE_TLS", False),
+        "EMAIL_USE_SSL": envbool("EMAIL_USE_SSL", False),
+    }
+    if _email["EMAIL_USE_TLS"] and _email["EMAIL_USE_SSL"]:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both")
+else:
+    _email = {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# A mail server that does not answer must not hold the notification's row lock for long.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "Fact-check desk <desk@localhost>"
+if "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(f"DEFAULT_FROM_EMAIL must be an e-mail address; got {DEFAULT_FROM_EMAIL!r}")
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Fact-check desk] ")
+# Daily digests go out at the first beat run from this hour (DJANGO_TIME_ZONE) on.
+FACTCHECK_DIGEST_HOUR = envint("FACTCHECK_DIGEST_HOUR", 7, minimum=0, maximum=23)
 
 # --- Logging ----------------------------------------------------------------
 

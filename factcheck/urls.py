@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from claims.admin import dashboard
+from claims.admin import collaboration, dashboard
 from claims.site import health, pages
 
 admin.site.site_header = "Fact-check desk"
@@ -34,6 +34,12 @@ urlpatterns = [
     path("corrections/", pages.corrections, name="corrections"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
+    path("admin/notifications/", admin.site.admin_view(collaboration.notifications_view), name="claims-notifications"),
+    path(
+        "admin/notifications/<int:pk>/open/",
+        admin.site.admin_view(collaboration.open_notification),
+        name="claims-notification-open",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

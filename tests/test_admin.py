@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from claims.models import (
     APIKey,
+    ChecklistTemplateTask,
     Claim,
     ClaimantContact,
     ExternalReview,
+    Note,
     ReviewEvent,
     ServiceHeartbeat,
+    Tag,
     Verdict,
     WebhookAttempt,
     WebhookDelivery,
@@ -68,6 +71,9 @@ def make_rows(default_scale, n: int) -> None:
         )
         APIKey.objects.create_key(name=f"partner {claim.pk}", user=author, scope="read")
         ServiceHeartbeat.objects.create(service=f"worker-{claim.pk}", hostname="w1", seen_at=timezone.now())
+        Note.objects.create(claim=claim, author=author, author_username=author.username, body="a note")
+        ChecklistTemplateTask.objects.create(label=f"Step {claim.pk}")
+        Tag.objects.create(name=f"topic {claim.pk}").claims.add(claim)
         subscription = WebhookSubscription.objects.create(
             url=f"https://partner{claim.pk}.example/hooks", events=["fact_check.published"], created_by=author
         )
@@ -106,7 +112,8 @@ def test_claim_changelist_query_budget(client, superuser, default_scale, django_
     # filter), 4 count of the filtered claims (no full count:
     # show_full_result_count is off), 5 the page of claims joined to claimant,
     # article and assignee. Languages come from settings, not from the table.
-    with django_assert_max_num_queries(5):
+    # 6 the tags (for the "tag" filter), 7 the unread count of the header's notification badge.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("admin:claims_claim_changelist"))
     assert response.status_code == 200
     assert response.content.count(b'class="field-short_text"') == 20
@@ -123,7 +130,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     add = client.get(reverse(f"admin:claims_{model._meta.model_name}_add"))
     # The audit trail, heartbeats, imported reviews and webhook deliveries have no add page: code writes them.
     # Nor have verdicts: a claim's one draft is started on the claim's page or through the API.
-    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict)
+    # Notes are written on their claim's or article's page.
+    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Note)
     assert add.status_code == (403 if model in no_add_page else 200)
 
 

@@ -232,8 +232,9 @@ def test_dashboard_runs_a_constant_number_of_queries(client, reviewer, django_as
     # 5 claims per status, 6 count of overdue candidates, 7 the oldest 20 of them,
     # 8 first publication per claim, 9 first acceptance per published claim,
     # 10 publications per week, 11 open claims per reviewer and status,
-    # 12 the status changes of claims that moved in the last 90 days (time in each stage).
-    with django_assert_max_num_queries(12):
+    # 12 the status changes of claims that moved in the last 90 days (time in each stage),
+    # 13 claims per tag, 14 the header's unread-notification count.
+    with django_assert_max_num_queries(14):
         response = client.get(URL)
     assert len(response.context["overdue"].oldest) == 20
     assert dashboard_queries(client) == few
@@ -313,3 +314,16 @@ def test_status_chart_draws_one_bar_per_status_scaled_to_the_largest(client, edi
     client.force_login(editor)
     content = client.get(URL).content.decode()
     assert 'data-status="candidate" data-count="4"' in content
+
+
+def test_dashboard_counts_claims_per_tag_linking_to_the_filtered_list(client, reviewer):
+    from claims.models import Tag
+
+    claims = [ClaimFactory() for _ in range(3)]
+    Tag.objects.create(name="elections & votes").claims.add(*claims)
+    Tag.objects.create(name="health").claims.add(claims[0])
+    Tag.objects.create(name="unused")
+    client.force_login(reviewer)
+    response = client.get(URL)
+    assert response.context["tag_counts"] == [("elections & votes", 3), ("health", 1)]
+    assert "?tag=elections%20%26%20votes" in response.content.decode()

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims.models import Claim, Claimant, ClaimantContact, Verdict
+from claims.collaboration import checklists, notes
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimantContact,
+    ClaimTask,
+    Tag,
+    Verdict,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from claims.review import editing, workflow
 
 from .factories import (
@@ -71,7 +83,18 @@ def everything(people, default_scale):
     advance(retracted, Claim.Status.RETRACTED, editor, reviewer)
     draft_only = ClaimFactory(text=f"drafted {SECRET}")
     add_verdict_draft(draft_only, reviewer, headline=f"draft headline {SECRET}")
+    add_private_collaboration(public, editor, reviewer)
     return public, retracted
+
+
+def add_private_collaboration(claim: Claim, editor, reviewer) -> None:
+    """Notes, a removed note, a task answer, a private tag and notifications, each carrying SECRET."""
+    notes.add_note(by=reviewer, claim=claim, body=f"note {SECRET} for @editor")
+    notes.remove_note(notes.add_note(by=editor, claim=claim, body=f"removed {SECRET}").pk, by=editor)
+    notes.add_note(by=editor, article=claim.article, body=f"article note {SECRET}")
+    task = ClaimTask.objects.create(claim=claim, label=f"task {SECRET}")
+    checklists.update_task(task.pk, by=reviewer, expected_version=1, answer=f"answer {SECRET}", checked=True)
+    Tag.objects.get_or_create(name=f"private {SECRET}")[0].claims.add(claim)
 
 
 def test_list_shows_published_fact_checks_with_their_public_record(client, people):
@@ -120,6 +143,44 @@ def test_leak_sweep_nothing_unpublished_reaches_anonymous_clients(client, everyt
     assert [item["id"] for item in client.get(LIST).json()["results"]] == [public.pk]
     assert client.get(f"{LIST}?q={SECRET}").json()["results"] == []
     assert client.get(f"{LIST}{retracted.pk}/").status_code == 404
+
+
+def test_leak_sweep_notes_tasks_and_private_tags_reach_no_public_page_feed_claimreview_or_webhook(
+    client, people, settings
+):
+    """A published claim whose notes, task answers and private tag carry SECRET: none of it is public."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # webhook bodies are recorded, not sent
+    editor, reviewer = people
+    WebhookSubscription.objects.create(url="https://partner.example/hooks", events=["fact_check.published"])
+    claim = ClaimFactory(text="Unemployment fell by 3 percent in 2025.", article=ArticleFactory())
+    advance(claim, Claim.Status.IN_RESEARCH, editor, reviewer)
+    add_private_collaboration(claim, editor, reviewer)
+    advance(claim, Claim.Status.PUBLISHED, editor, reviewer)
+    add_private_collaboration(claim, editor, reviewer)  # and after publication too
+    claim.refresh_from_db()
+    urls = [
+        LIST,
+        f"{LIST}?q={SECRET}",
+        f"{LIST}{claim.pk}/",
+        f"{LIST}{claim.pk}/claimreview",
+        f"{LIST}match?q=unemployment%20fell",
+        "/fact-checks/",
+        f"/fact-checks/{claim.slug}/",
+        "/fact-checks/feed/",
+        "/corrections/",
+        "/methodology/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert SECRET not in body and SECRET.lower() not in body, url
+    [delivery] = WebhookDelivery.objects.all()
+    assert str(claim.pk) in delivery.payload
+    assert SECRET not in delivery.payload and SECRET.lower() not in delivery.payload
+    exported = io.StringIO()
+    call_command("export_claimreview", stdout=exported)
+    assert f"/fact-checks/{claim.slug}/" in exported.getvalue() and SECRET not in exported.getvalue()
 
 
 def test_previous_revision_stays_readable_while_a_correction_is_researched(client, everything):

@@ -10,14 +10,19 @@ from django.core.management import CommandError, call_command
 from claims.management.commands.demo import SOURCE_PAGES
 from claims.models import (
     Article,
+    ChecklistTemplateTask,
     Claim,
     Claimant,
+    ClaimTask,
     Evidence,
     EvidenceCheck,
+    Note,
+    Notification,
     Outlet,
     Rating,
     RatingScale,
     ReviewEvent,
+    Tag,
     Verdict,
 )
 from claims.normalize import content_hash
@@ -25,6 +30,7 @@ from claims.normalize import content_hash
 pytestmark = pytest.mark.django_db
 
 MODELS = [Outlet, Article, Claimant, Claim, Evidence, RatingScale, Rating, Verdict, ReviewEvent]
+MODELS += [ChecklistTemplateTask, ClaimTask, Note, Notification, Tag]
 
 
 def snapshot():
@@ -109,3 +115,16 @@ def test_demo_archives_its_sources_from_local_text_without_resolving_a_name(
         assert source.snapshot_error == ""
         assert source.link_status == Evidence.LinkStatus.OK
         assert source.checks.get().kind == EvidenceCheck.Kind.SNAPSHOT
+
+
+def test_demo_has_notes_a_checklist_tags_and_notifications(settings):
+    settings.DEBUG = True
+    call_command("demo")
+    assert ChecklistTemplateTask.objects.filter(required=True).count() == 1
+    cost = Claim.objects.get(status="published")
+    assert cost.tasks.count() == 3 and not cost.tasks.filter(checked_at=None).exists()
+    assert Note.objects.filter(body__contains="@editor").exists()
+    assert set(Tag.objects.values_list("name", "public")) == {("transit", True), ("city budget", False)}
+    reviewer_sees = set(Notification.objects.filter(recipient__username="reviewer").values_list("verb", flat=True))
+    assert {"assigned", "task_assigned", "mentioned", "published"} <= reviewer_sees
+    assert Notification.objects.filter(recipient__username="editor", verb="mentioned").exists()

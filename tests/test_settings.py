@@ -133,3 +133,49 @@ def test_serving_with_a_broker_says_nothing_about_eager_tasks():
     result = run_python("import factcheck.wsgi", DJANGO_DEBUG="1", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
     assert result.returncode == 0, result.stderr
     assert "eagerly" not in result.stderr
+
+
+def test_email_from_email_url(monkeypatch):
+    monkeypatch.setenv("EMAIL_URL", "smtp://desk%40example.org:p%40ss@mail.example.org:587?tls=1")
+    settings = load_settings(monkeypatch, **PRODUCTION_ENV)
+    assert settings["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (settings["EMAIL_HOST"], settings["EMAIL_PORT"]) == ("mail.example.org", 587)
+    assert (settings["EMAIL_HOST_USER"], settings["EMAIL_HOST_PASSWORD"]) == ("desk@example.org", "p@ss")
+    assert settings["EMAIL_USE_TLS"] is True and settings["EMAIL_USE_SSL"] is False
+
+
+def test_email_from_email_variables_and_the_debug_default(monkeypatch):
+    for name in ("EMAIL_URL", "EMAIL_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings(monkeypatch, DJANGO_DEBUG="1")["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    monkeypatch.setenv("EMAIL_HOST", "smtp.example.org")
+    monkeypatch.setenv("EMAIL_PORT", "465")
+    monkeypatch.setenv("EMAIL_USE_SSL", "1")
+    settings = load_settings(monkeypatch, **PRODUCTION_ENV)
+    assert (settings["EMAIL_HOST"], settings["EMAIL_PORT"], settings["EMAIL_USE_SSL"]) == (
+        "smtp.example.org",
+        465,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EMAIL_URL": "http://mail.example.org"}, "EMAIL_URL must look like smtp://"),
+        ({"EMAIL_URL": "smtp://mail.example.org:99999"}, "port is not a number"),
+        ({"EMAIL_URL": "smtp://mail.example.org?starttls=1"}, "unknown option(s) starttls"),
+        ({"EMAIL_URL": "smtps://mail.example.org?tls=1"}, "not both"),
+        ({"EMAIL_HOST": "mail.example.org", "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
+        ({"EMAIL_HOST": "mail.example.org", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "not both"),
+        ({"DEFAULT_FROM_EMAIL": "desk"}, "DEFAULT_FROM_EMAIL must be an e-mail address"),
+    ],
+)
+def test_bad_email_settings_stop_start_up_naming_the_variable(monkeypatch, env, message):
+    for name in ("EMAIL_URL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "DEFAULT_FROM_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        load_settings(monkeypatch, **PRODUCTION_ENV)
+    assert message in str(refused.value)

@@ -858,8 +858,8 @@ def test_delivery_log_query_budget(receiver, staff, default_scale, client, super
     client.force_login(superuser)
     # 1 session, 2 the logged-in user, 3 the subscriptions (for the "subscription"
     # filter), 4 count of the filtered deliveries (no full count), 5 the page of
-    # deliveries joined to subscription and claim.
-    with django_assert_num_queries(5):
+    # deliveries joined to subscription and claim, 6 the header's unread-notification count.
+    with django_assert_num_queries(6):
         response = client.get(reverse("admin:claims_webhookdelivery_changelist"))
     assert response.content.count(b'class="field-event"') == 10
 

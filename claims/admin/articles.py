@@ -16,6 +16,7 @@ from claims.models import (
     Outlet,
 )
 
+from .collaboration import ArticleNewNoteInline, ArticleNoteThreadInline
 from .common import HttpsURLsMixin, LanguageFilter, ReadOnlyInlineMixin
 from .safety import SafeInputMixin
 
@@ -105,7 +106,7 @@ class ArticleAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
             },
         )
     ]
-    inlines = [ClaimInline]
+    inlines = [ClaimInline, ArticleNoteThreadInline, ArticleNewNoteInline]
     actions = ["rerun_extraction"]
 
     def get_queryset(self, request):
@@ -116,6 +117,11 @@ class ArticleAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [] if obj is None else super().get_inlines(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        if save_with := getattr(formset, "save_with", None):  # notes: through their service
+            return save_with(request)
+        return super().save_formset(request, form, formset, change)
 
     @admin.display(description="claims", ordering="_claim_count")
     def claim_count(self, obj):

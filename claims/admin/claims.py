@@ -33,6 +33,7 @@ from .claim_inlines import (
     ReviewEventInline,
     VerdictHistoryInline,
 )
+from .collaboration import ClaimTaskInline, NewNoteInline, NoteThreadInline, TagFilter, tag_selected
 from .common import HttpsURLsMixin, LabelledAutocompleteMixin, LanguageFilter, RefusalsAsMessagesMixin
 from .forms import TransitionForm
 from .matching import ClaimMatchInline, match_summary
@@ -155,7 +156,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
         "assignee",
         "status_changed",
     ]
-    list_filter = [QueueFilter, "status", "priority", "scorer", LanguageFilter, AssigneeFilter]
+    list_filter = [QueueFilter, "status", "priority", "scorer", LanguageFilter, AssigneeFilter, TagFilter]
     list_select_related = ["claimant", "article", "assignee"]
     # Counting the whole table on every page costs a scan; the filtered count is enough.
     show_full_result_count = False
@@ -198,6 +199,9 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
         DuplicateInline,
         ReviewEventInline,
         ClaimMatchInline,
+        ClaimTaskInline,
+        NoteThreadInline,
+        NewNoteInline,
     ]
     actions = [
         "accept_and_assign_selected",
@@ -208,6 +212,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
         "recheck_sources_selected",
         "mark_duplicate_of_match_selected",
         "link_external_match_selected",
+        tag_selected,
     ]
     change_form_template = "admin/claims/claim/change_form.html"
 
@@ -320,6 +325,8 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
 
     def save_formset(self, request, form, formset, change):
         claim = form.instance
+        if save_with := getattr(formset, "save_with", None):  # notes and checklist: through their services
+            return save_with(request)
         if formset.model is Evidence:
             return self._save_evidence(request, formset)
         if formset.model is Verdict:
@@ -455,6 +462,9 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
 
     def has_triage_permission(self, request):
         return request.user.has_perm("claims.triage_claim")
+
+    def has_tag_permission(self, request):
+        return request.user.has_perm("claims.view_tag") and request.user.has_perm("claims.change_claim")
 
     def has_assign_permission(self, request):
         return request.user.has_perm("claims.assign_claim")

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.collaboration.tags import tag_counts
 from claims.models import Claim, ReviewEvent
 
 ACCEPTED_EVENT = "claims.claim.accepted"
@@ -385,5 +386,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "overdue": overdue_candidates(now),
         "median": median_accept_to_publish(),
         "chart": weekly_publications(now),
+        "tag_counts": tag_counts(),
     }
     return render(request, "admin/claims/dashboard.html", context)

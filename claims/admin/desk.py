@@ -59,6 +59,7 @@ EVENT_VERBS = {
 BLOCKER_ANCHORS = {
     "verdict": ("#verdicts-group", "Edit the verdict draft"),
     "evidence": ("#evidence-group", "Add or edit sources"),
+    "checklist": ("#tasks-group", "Answer the checklist"),
 }
 
 

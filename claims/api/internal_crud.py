@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
 from claims.intake import ingestion
-from claims.models import Article, Claim, Claimant, Evidence, Rating, Verdict
+from claims.models import Article, Claim, Claimant, Evidence, Rating, Tag, Verdict
 from claims.review import editing, workflow
 
 from .auth import WriteScopeForUnsafeMethods
@@ -277,7 +277,9 @@ class VerdictDraftSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: ClaimSerializer(many=True), **READ}, examples=_examples("Claims", CLAIM_EXAMPLE)
+        responses={200: ClaimSerializer(many=True), **READ},
+        examples=_examples("Claims", CLAIM_EXAMPLE),
+        parameters=[OpenApiParameter("tag", str, description="Only claims with this tag (its name, any case).")],
     ),
     retrieve=extend_schema(responses={200: ClaimSerializer, **READ_ONE}, examples=_examples("A claim", CLAIM_EXAMPLE)),
     create=extend_schema(responses={201: ClaimSerializer, **WRITE}, examples=_examples("Created", CLAIM_EXAMPLE)),
@@ -303,6 +305,14 @@ class ClaimViewSet(
 
     def _claim(self, pk) -> Claim:
         return get_object_or_404(Claim, pk=pk)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list" and (tag := self.request.query_params.get("tag")):
+            # A subquery rather than a join: two tags differing only in case would list a claim twice.
+            tagged = Tag.claims.through.objects.filter(tag__name__iexact=tag).values("claim_id")
+            queryset = queryset.filter(pk__in=tagged)
+        return queryset
 
     @extend_schema(
         methods=["GET"],

@@ -12,6 +12,17 @@ Migrations name ``claims.models.new_webhook_secret`` and
 from .articles import Article, Outlet
 from .audit import ReviewEvent
 from .claims import Claim, Claimant, ClaimantContact, validate_span
+from .collaboration import (
+    AnswerKind,
+    ChecklistTemplateTask,
+    ClaimTask,
+    DigestEmail,
+    Note,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Tag,
+)
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
 from .matching import ClaimMatch, ExternalReview
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
@@ -44,4 +55,13 @@ __all__ = [
     "OutboxMessage",
     "APIKey",
     "ServiceHeartbeat",
+    "Note",
+    "AnswerKind",
+    "ChecklistTemplateTask",
+    "ClaimTask",
+    "Tag",
+    "NotificationKind",
+    "Notification",
+    "NotificationPreference",
+    "DigestEmail",
 ]

@@ -35,6 +35,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "webhooksubscription": ["view"],
         "webhookdelivery": ["view"],
         "webhookattempt": ["view"],
+        "note": ["view", "add", "change"],
+        "claimtask": ["view", "change"],
+        # Editors keep the desk's checklist.
+        "checklisttemplatetask": ["view", "add", "change", "delete"],
+        "tag": ["view", "add", "change"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -49,6 +54,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "claimantcontact": ["view", "add", "change"],
         "externalreview": ["view"],
         "evidencecheck": ["view"],
+        "note": ["view", "add", "change"],
+        "claimtask": ["view", "change"],
+        "checklisttemplatetask": ["view"],
+        "tag": ["view", "add"],
     },
 }
 

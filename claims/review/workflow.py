@@ -26,6 +26,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from claims.collaboration import checklists
+from claims.collaboration.transitions import after_transition
 from claims.models import Claim, ReviewEvent, Verdict
 from claims.normalize import registrable_domain
 from claims.publishing import webhooks
@@ -261,6 +263,8 @@ def _finish(
         note=note,
         data={"action": transition.action, "version": claim.version, **(data or {})},
     )
+    # Checklist copies and notifications commit or roll back with the transition.
+    after_transition(claim, action=transition.action, event=event or transition.event, by=by, data=data or {})
     return claim
 
 
@@ -307,13 +311,22 @@ def publish_problems(claim: Claim, draft: Verdict | None) -> dict[str, list[str]
     return errors
 
 
-def _require_ready_to_publish(claim: Claim, transition: Transition) -> Verdict:
+def _require_ready_to_publish(
+    claim: Claim, transition: Transition, *, errors: dict[str, list[str]] | None = None
+) -> Verdict:
     draft = _draft(claim)
-    errors = publish_problems(claim, draft)
+    errors = {**(errors or {}), **publish_problems(claim, draft)}
     if errors:
         summary = " ".join(message for messages in errors.values() for message in messages)
         raise GuardFailed(f"Cannot {transition.label.lower()}: {summary}", errors=errors)
     return draft
+
+
+def _open_required_tasks(claim: Claim) -> dict[str, list[str]]:
+    labels = checklists.open_required_labels(claim)
+    if not labels:
+        return {}
+    return {"checklist": [f"The required task {label!r} is not done." for label in labels]}
 
 
 # --- Transitions --------------------------------------------------------------
@@ -449,7 +462,7 @@ def submit(claim_id: int, *, by, note: str = "", expected_version: int | None = 
     with transaction.atomic():
         claim = _lock(claim_id)
         _check(claim, t, by, expected_version)
-        draft = _require_ready_to_publish(claim, t)
+        draft = _require_ready_to_publish(claim, t, errors=_open_required_tasks(claim))
         # The submitter vouches for the draft: four-eyes counts them as a contributor.
         draft.submitted_by = by
         if draft.author_id is None:
@@ -663,4 +676,7 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
 
 def blockers(claim: Claim) -> dict[str, list[str]]:
     """What the submit and approve guards would refuse now, for the claim page (empty when ready)."""
-    return publish_problems(claim, _draft(claim))
+    problems = publish_problems(claim, _draft(claim))
+    if claim.status in TRANSITIONS["submit"].sources:
+        problems = {**_open_required_tasks(claim), **problems}
+    return problems

@@ -15,9 +15,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from claims.collaboration import checklists, notes, tags
 from claims.defaults import ensure_default_scale
 from claims.evidence import snapshots
-from claims.models import Article, Claim, Claimant, ClaimantContact, Evidence, Outlet, Rating, RatingScale
+from claims.models import (
+    Article,
+    ChecklistTemplateTask,
+    Claim,
+    Claimant,
+    ClaimantContact,
+    Evidence,
+    Outlet,
+    Rating,
+    RatingScale,
+    Tag,
+)
 from claims.review import editing, workflow
 from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
@@ -26,6 +38,13 @@ DEMO_USERS = [
     ("editor", "demo-editor-pass", EDITORS, False),
     ("reviewer", "demo-reviewer-pass", REVIEWERS, False),
     ("admin", "demo-admin-pass", None, True),
+]
+
+# The desk's checklist (label, answer kind, required before submit, default assignee, description).
+CHECKLIST = [
+    ("Contact the claimant", "text", True, "assignee", "Ask the speaker for their source; record the reply."),
+    ("Find the primary data", "url", False, "assignee", "The original table or document, not a report about it."),
+    ("Second source for the figure", "yes_no", False, "", "Does an independent source give the same number?"),
 ]
 
 ARTICLE_URL = "https://riverton-gazette.example/news/2026/03/transit-budget-vote"
@@ -85,6 +104,8 @@ class Command(BaseCommand):
             sync_role_groups()
             scale = ensure_default_scale(RatingScale, Rating)
             users = self._users()
+            # Before the claims: each claim accepted below gets its copy of the checklist.
+            self._checklist_template()
             self._sample_article(users, scale)
             # In this transaction: the snapshot tasks queued for its commit find them done.
             self._archive_sources()
@@ -194,6 +215,13 @@ class Command(BaseCommand):
             workflow.accept(crime.pk, by=editor)
             workflow.assign(crime.pk, by=editor, assignee=reviewer)
             workflow.start_research(crime.pk, by=reviewer)
+            notes.add_note(
+                by=reviewer,
+                claim=crime,
+                body="The police figures show a **17 percent** rise (52 to 61), not 40. @editor I have asked "
+                "Councillor Ortiz's office where the 40 came from.",
+            )
+            notes.add_note(by=editor, claim=crime, body="Thanks @reviewer. Check whether he meant *all* incidents.")
             self._evidence(
                 crime,
                 reviewer,
@@ -255,8 +283,36 @@ class Command(BaseCommand):
                     ),
                 },
             )
+            for task in cost.tasks.all():
+                answers = {"url": "https://city.riverton.example/budget/2026/transit", "yes_no": "yes"}
+                checklists.update_task(
+                    task.pk,
+                    by=reviewer,
+                    expected_version=task.version,
+                    answer=answers.get(task.answer_kind, "The press office confirmed the figure by e-mail."),
+                    checked=True,
+                )
+            notes.add_note(by=editor, claim=cost, body="@reviewer solid work; approving once you submit.")
             workflow.submit(cost.pk, by=reviewer, note="Two official sources agree.")
             workflow.approve(cost.pk, by=editor)
+
+        # An editor marked "transit" public; "city budget" stays internal.
+        Tag.objects.get_or_create(name="transit", defaults={"public": True})
+        tags.tag_claims(list(Claim.objects.filter(article=article).values_list("pk", flat=True)), "transit", by=editor)
+        tags.tag_claims([cost.pk], "city budget", by=editor)
+
+    def _checklist_template(self):
+        for position, (label, kind, required, assignee, description) in enumerate(CHECKLIST, start=1):
+            ChecklistTemplateTask.objects.get_or_create(
+                label=label,
+                defaults={
+                    "answer_kind": kind,
+                    "required": required,
+                    "default_assignee": assignee,
+                    "position": position,
+                    "description": description,
+                },
+            )
 
     def _evidence(self, claim, user, url, title, publisher, excerpt, stance, source_type):
         # Through the editing service, as the admin and the API attach sources (its snapshot queued with it).
