@@ -15,6 +15,7 @@ from .claims import Claim, Claimant, ClaimantContact, validate_span
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
 from .matching import ClaimMatch, ExternalReview
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
+from .tiplines import Channel, Requester, Tip, TipReply
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription, new_webhook_message_id, new_webhook_secret
 
@@ -44,4 +45,8 @@ __all__ = [
     "OutboxMessage",
     "APIKey",
     "ServiceHeartbeat",
+    "Channel",
+    "Requester",
+    "Tip",
+    "TipReply",
 ]
