@@ -246,7 +246,7 @@ def process(tip_id: int) -> str:
                 (m for m in desk if m.kind == "claim" and m.status in LINKABLE and m.score >= threshold), None
             )
     with transaction.atomic():
-        tip = Tip.objects.select_for_update().select_related("requester").get(pk=tip_id)
+        tip = Tip.objects.select_for_update(of=("self",)).select_related("requester").get(pk=tip_id)
         if tip.status != Tip.Status.NEW:
             return tip.status
         fields = ["status", "processed_at"]
