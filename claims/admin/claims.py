@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +20,7 @@ from claims.models import (
     Claimant,
     ClaimantContact,
     Evidence,
+    Tip,
     Verdict,
 )
 from claims.models.querysets import TRIAGE_ORDERING
@@ -135,6 +137,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     list_display = [
         "short_text",
         "possibly_checked",
+        "requests",
         "status",
         "priority",
         "checkworthiness",
@@ -202,6 +205,11 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
     def short_text(self, obj):
         return obj.text if len(obj.text) <= 100 else obj.text[:99] + "…"
 
+    @admin.display(description="requested by", ordering="-tip_requests")
+    def requests(self, obj):
+        # Readers who sent a tip about it (spam left out), counted by the changelist query (get_queryset).
+        return obj.tip_requests or ""
+
     @admin.display(description="possibly already checked")
     def possibly_checked(self, obj):
         # The best stored match, read by the changelist query itself (get_queryset).
@@ -219,7 +227,10 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
 
     def get_queryset(self, request):
         # The article column shows the title; its full text can be large.
-        return matching.with_best_match(super().get_queryset(request).defer("article__text"))
+        claims = super().get_queryset(request).defer("article__text")
+        requests = Tip.objects.filter(claim=OuterRef("pk")).exclude(status=Tip.Status.SPAM).order_by()
+        requests = requests.values("claim").annotate(n=Count("pk")).values("n")
+        return matching.with_best_match(claims.annotate(tip_requests=Coalesce(Subquery(requests), 0)))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

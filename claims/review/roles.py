@@ -35,6 +35,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "webhooksubscription": ["view"],
         "webhookdelivery": ["view"],
         "webhookattempt": ["view"],
+        # The tips inbox: editors read readers' requests and mark spam (change).
+        "tip": ["view", "change"],
+        "tipreply": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -49,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "claimantcontact": ["view", "add", "change"],
         "externalreview": ["view"],
         "evidencecheck": ["view"],
+        "tip": ["view"],
     },
 }
 
