@@ -131,6 +131,7 @@ def test_leak_sweep_nothing_unpublished_reaches_anonymous_clients(client, everyt
     assert client.get(f"{LIST}{retracted.pk}/").status_code == 404
 
 
+@pytest.mark.usefixtures("fresh_matching")
 def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, people, settings):
     """A tip's text, its requester's channel id and e-mail: private on every public page, API
     response, feed, ClaimReview and webhook payload, through publication and an instant answer."""

@@ -11,7 +11,7 @@ from claims.models import Claim, Requester, Tip
 
 from .factories import ClaimFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 INBOX = "/admin/claims/tip/"
 

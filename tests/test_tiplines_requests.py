@@ -16,7 +16,7 @@ from claims.tiplines import replies
 from .factories import advance
 from .tiplines_support import drain, post_whatsapp, whatsapp_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 FIRST = "The new bridge over the Elbe cost 900 million euros, three times the original budget."
 REWORDED = [

@@ -12,7 +12,7 @@ from claims.models import Claim, Requester, Tip
 
 from .tiplines_support import drain, post_whatsapp, whatsapp_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 
 def test_after_the_retention_period_identities_are_gone_and_counts_stay(client, graph, settings, default_scale):

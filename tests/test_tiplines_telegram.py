@@ -10,7 +10,7 @@ from claims.models import Tip, TipReply
 
 from .tiplines_support import BOT_TOKEN, TELEGRAM_SECRET, drain, published
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 CLAIM = "Unemployment fell by 3 percent in 2025 across the whole country."
 

@@ -13,7 +13,7 @@ from claims.tiplines import replies
 from .factories import advance
 from .tiplines_support import drain, published
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 API = "/api/v1/tips/"
 FORM = "/tips/"

@@ -25,7 +25,7 @@ from .tiplines_support import (
     whatsapp_text,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
 
 CLAIM = "Unemployment fell by 3 percent in 2025 across the whole country."
 

@@ -138,7 +138,6 @@ def receive(incoming: channels.Incoming) -> Tip | None:
                 url=incoming.url[:2000],
                 media_id=incoming.media_id,
                 media_type=incoming.media_type,
-                language=detect_language(text) if text.strip() else "",
                 received_at=incoming.sent_at,
                 requester=requester,
                 message_id=incoming.message_id,
@@ -233,6 +232,9 @@ def process(tip_id: int) -> str:
         return tip.status if tip else "gone"
     _fetch_media(tip)
     query = _query(tip)
+    if query and not tip.language:
+        # Here, on the worker, not in the webhook: the language model is loaded once per process.
+        tip.language = detect_language(query)
     threshold = answer_threshold()
     answer = None
     linked = None
@@ -245,11 +247,13 @@ def process(tip_id: int) -> str:
             linked = next(
                 (m for m in desk if m.kind == "claim" and m.status in LINKABLE and m.score >= threshold), None
             )
+    language = tip.language
     with transaction.atomic():
         tip = Tip.objects.select_for_update(of=("self",)).select_related("requester").get(pk=tip_id)
         if tip.status != Tip.Status.NEW:
             return tip.status
-        fields = ["status", "processed_at"]
+        fields = ["status", "processed_at", "language"]
+        tip.language = tip.language or language
         tip.processed_at = timezone.now()
         if answer is not None:
             tip.status = Tip.Status.ANSWERED
