@@ -38,6 +38,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.tiplines
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

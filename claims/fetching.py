@@ -136,18 +136,25 @@ def _pinned_session(url: str, seconds: float):
         _active_deadline.reset(token)
 
 
-def fetch(url: str, *, accept: tuple[str, ...] = DEFAULT_ACCEPT, max_bytes: int | None = None) -> FetchResult:
+def fetch(
+    url: str,
+    *,
+    accept: tuple[str, ...] = DEFAULT_ACCEPT,
+    max_bytes: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> FetchResult:
     """Fetch `url` (http or https, public addresses only) and return its decoded text.
 
     Raises FetchError, and nothing else, when the page cannot be fetched or is
-    not one of the `accept`ed media types.
+    not one of the `accept`ed media types. `headers` are added to the request
+    (an API's Authorization; requests drops it on a redirect to another host).
     """
     url = _checked_url(url)
     limit = settings.FACTCHECK_FETCH_MAX_BYTES if max_bytes is None else max_bytes
     with _pinned_session(url, settings.FACTCHECK_FETCH_TOTAL_TIMEOUT) as (session, deadline):
         response = session.get(
             url,
-            headers={"Accept": ", ".join(accept)},
+            headers={**(headers or {}), "Accept": ", ".join(accept)},
             stream=True,
             timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
         )

@@ -29,6 +29,8 @@ from claims.matching import triage
 from claims.models import ServiceHeartbeat
 from claims.publishing import webhooks
 from claims.review import workflow
+from claims.tiplines import replies as tip_replies
+from claims.tiplines import tips
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -175,3 +177,34 @@ def send_due_notification_emails() -> int:
 def send_notification_digests() -> int:
     """Send each user's daily digest, at most one a day (Celery beat, every ten minutes)."""
     return email.send_digests()
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def process_tip(tip_id: int) -> str:
+    """Answer a new tip at once, link it to a claim or make it a candidate (idempotent)."""
+    return tips.process(tip_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def send_tip_reply(reply_id: int) -> str:
+    """Send one reply to a requester if still pending (a second run sends nothing); an
+    outage leaves it pending for ``send_due_tip_replies``."""
+    return tip_replies.send(reply_id)
+
+
+@shared_task(ignore_result=True)
+def send_due_tip_replies() -> int:
+    """Send the replies a channel outage held back (Celery beat, every 10 seconds)."""
+    return tip_replies.send_due()
+
+
+@shared_task(ignore_result=True)
+def queue_tip_replies(claim_id: int, verdict_id: int) -> int:
+    """A revision was published: one reply per requester who asked about the claim (idempotent)."""
+    return tip_replies.queue_for_publication(claim_id, verdict_id)
+
+
+@shared_task(ignore_result=True)
+def erase_expired_tip_identities() -> int:
+    """Erase requesters' identities past FACTCHECK_TIP_RETENTION_DAYS (Celery beat, hourly)."""
+    return tips.erase_expired()

@@ -412,6 +412,12 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.match_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
     # Sending mail waits on the mail server: network-bound.
     "claims.tasks.send_notification_email": {"queue": FACTCHECK_FETCH_QUEUE},
+    # A tip is matched like a claim (and its image fetched from the channel first).
+    "claims.tasks.process_tip": {"queue": FACTCHECK_EXTRACT_QUEUE},
+    # Replies to requesters wait on WhatsApp's, Telegram's or the mail server.
+    "claims.tasks.send_tip_reply": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.send_due_tip_replies": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.queue_tip_replies": {"queue": FACTCHECK_FETCH_QUEUE},
 }
 # How long the outbox relay waits on the broker before it gives up for this pass.
 FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
@@ -445,6 +451,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 600},
     },
+    # Replies to tips a channel outage held back (claims.tiplines.replies.send_due).
+    "send-due-tip-replies": {
+        "task": "claims.tasks.send_due_tip_replies",
+        "schedule": 10.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 10},
+    },
+    # Requesters' identities past FACTCHECK_TIP_RETENTION_DAYS are erased (counts stay).
+    "erase-expired-tip-identities": {"task": "claims.tasks.erase_expired_tip_identities", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -584,3 +598,35 @@ FACTCHECK_MATCH_MIN_SCORE = (
     if os.environ.get("FACTCHECK_MATCH_MIN_SCORE", "").strip()
     else None
 )
+
+# Reader tips (claims.tiplines). A tip matching a published fact-check at least this
+# well (0 to 1) is answered with it at once. Unset: the matching model's calibrated
+# threshold, as the triage queue uses (claims.matching.triage.min_score).
+FACTCHECK_TIP_ANSWER_MIN_SCORE = (
+    envfloat("FACTCHECK_TIP_ANSWER_MIN_SCORE", 0.0, minimum=0.0, maximum=1.0)
+    if os.environ.get("FACTCHECK_TIP_ANSWER_MIN_SCORE", "").strip()
+    else None
+)
+# The public form and API: tips per minute from one address, and from everyone.
+FACTCHECK_TIP_ADDRESS_PER_MINUTE = envint("FACTCHECK_TIP_ADDRESS_PER_MINUTE", 5, minimum=1)
+FACTCHECK_TIP_GLOBAL_PER_MINUTE = envint("FACTCHECK_TIP_GLOBAL_PER_MINUTE", 120, minimum=1)
+# Requesters' identities (channel ids, e-mails) and tips' contents are erased after this many days.
+FACTCHECK_TIP_RETENTION_DAYS = envint("FACTCHECK_TIP_RETENTION_DAYS", 365, minimum=1)
+# The largest image a tipline accepts from a channel.
+FACTCHECK_TIP_MEDIA_MAX_BYTES = envint("FACTCHECK_TIP_MEDIA_MAX_BYTES", 5_000_000, minimum=1)
+# WhatsApp Business Cloud API: off unless all four of the first settings are given.
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_GRAPH_URL = envurl("WHATSAPP_GRAPH_URL", "https://graph.facebook.com/v21.0").rstrip("/")
+# An approved message template for replies outside the 24-hour window (its body takes
+# three parameters: headline, rating, URL); empty: such replies are recorded as not sent.
+WHATSAPP_REPLY_TEMPLATE = os.environ.get("WHATSAPP_REPLY_TEMPLATE", "").strip()
+WHATSAPP_REPLY_TEMPLATE_LANGUAGE = os.environ.get("WHATSAPP_REPLY_TEMPLATE_LANGUAGE", "en").strip() or "en"
+# Telegram Bot API: off unless both the token and the webhook's secret token are given.
+TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_SECRET_TOKEN = os.environ.get("TELEGRAM_SECRET_TOKEN", "")
+TELEGRAM_API_URL = envurl("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# Answers to tips sent from the web form with an e-mail address go through the same
+# mail settings as notifications (EMAIL_URL or EMAIL_*, above).

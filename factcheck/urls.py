@@ -5,7 +5,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from claims.admin import collaboration, dashboard
-from claims.site import health, pages
+from claims.api import tips as tip_webhooks
+from claims.site import health, pages, tips
 
 admin.site.site_header = "Fact-check desk"
 admin.site.site_title = "Fact-check desk"
@@ -32,6 +33,10 @@ urlpatterns = [
     path("fact-checks/<str:slug>/", pages.fact_check_detail, name="fact-check-detail"),
     path("methodology/", pages.methodology, name="methodology"),
     path("corrections/", pages.corrections, name="corrections"),
+    path("tips/", tips.tip_form, name="tip-form"),
+    path("tips/unsubscribe/<str:token>/", tips.tip_unsubscribe, name="tip-unsubscribe"),
+    path("webhooks/whatsapp/", tip_webhooks.whatsapp_webhook, name="whatsapp-webhook"),
+    path("webhooks/telegram/", tip_webhooks.telegram_webhook, name="telegram-webhook"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
     path("admin/notifications/", admin.site.admin_view(collaboration.notifications_view), name="claims-notifications"),

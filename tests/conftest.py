@@ -13,6 +13,8 @@ from claims.models import Rating, RatingScale
 from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
 from .factories import UserFactory
+from .httpserver import LocalHTTPServer
+from .tiplines_support import BOT_TOKEN, TELEGRAM_SECRET, FakeGraphAPI, FakeTelegram, configure_whatsapp
 
 # Beside the repository; a git worktree elsewhere points at it with FACTCHECK_SHARED_DATA.
 SHARED_DATA = Path(
@@ -75,3 +77,37 @@ def reviewer(roles):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True)
+
+
+# Fake WhatsApp Graph API and Telegram Bot API servers on 127.0.0.1 (tests/tiplines_support.py).
+@pytest.fixture
+def graph(settings):
+    with LocalHTTPServer() as server:
+        fake = FakeGraphAPI(server)
+        configure_whatsapp(settings, fake.base)
+        yield fake
+
+
+@pytest.fixture
+def telegram(settings):
+    with LocalHTTPServer() as server:
+        fake = FakeTelegram(server)
+        settings.FACTCHECK_FETCH_TEST_HOSTS = ["localhost"]
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.TELEGRAM_BOT_TOKEN = BOT_TOKEN
+        settings.TELEGRAM_SECRET_TOKEN = TELEGRAM_SECRET
+        settings.TELEGRAM_API_URL = server.url("")
+        yield fake
+
+
+@pytest.fixture
+def fresh_matching():
+    """Matching's in-process caches emptied: a rolled-back test leaves as many rows as the
+    last one, which the SQLite index (checked by row count) would take for the same rows."""
+    from claims.matching import backends
+
+    backends.forget_stats()
+    backends.forget_memory_indexes()
+    yield
+    backends.forget_stats()
+    backends.forget_memory_indexes()

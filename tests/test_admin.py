@@ -17,9 +17,12 @@ from claims.models import (
     ClaimantContact,
     ExternalReview,
     Note,
+    Requester,
     ReviewEvent,
     ServiceHeartbeat,
     Tag,
+    Tip,
+    TipReply,
     Verdict,
     WebhookAttempt,
     WebhookDelivery,
@@ -85,6 +88,12 @@ def make_rows(default_scale, n: int) -> None:
             next_attempt_at=timezone.now(),
         )
         WebhookAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now(), status_code=500)
+        requester = Requester.objects.create(channel="whatsapp", channel_id=f"1555{claim.pk:07d}")
+        tip = Tip.objects.create(
+            channel="whatsapp", text=claim.text, requester=requester, status="answered", answered_claim=claim
+        )
+        Tip.objects.create(channel="web", text="a rumour", status="linked", claim=claim)
+        TipReply.objects.create(requester=requester, tip=tip, kind="answer", channel="whatsapp", body="checked")
 
 
 def changelist_queries(client, model) -> int:
@@ -132,6 +141,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     # Nor have verdicts: a claim's one draft is started on the claim's page or through the API.
     # Notes are written on their claim's or article's page.
     no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Note)
+    # Nor tips: readers send them, through the form, the API or a channel.
+    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Tip)
     assert add.status_code == (403 if model in no_add_page else 200)
 
 

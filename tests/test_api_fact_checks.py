@@ -17,7 +17,9 @@ from claims.models import (
     Claimant,
     ClaimantContact,
     ClaimTask,
+    Requester,
     Tag,
+    Tip,
     Verdict,
     WebhookDelivery,
     WebhookSubscription,
@@ -181,6 +183,57 @@ def test_leak_sweep_notes_tasks_and_private_tags_reach_no_public_page_feed_claim
     exported = io.StringIO()
     call_command("export_claimreview", stdout=exported)
     assert f"/fact-checks/{claim.slug}/" in exported.getvalue() and SECRET not in exported.getvalue()
+
+
+@pytest.mark.usefixtures("fresh_matching")
+def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, people, settings):
+    """A tip's text, its requester's channel id and e-mail: private on every public page, API
+    response, feed, ClaimReview and webhook payload, through publication and an instant answer."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    editor, reviewer = people
+    WebhookSubscription.objects.create(
+        url="https://hooks.example.org/in", events=["fact_check.published", "fact_check.corrected"]
+    )
+    claim = ClaimFactory(text="Unemployment fell by 3 percent in 2025.", article=ArticleFactory())
+    secret_id, secret_email = f"wa{SECRET}", f"{SECRET.lower()}@example.org"
+    whatsapp = Requester.objects.create(channel="whatsapp", channel_id=secret_id)
+    web = Requester.objects.create(channel="web", channel_id=secret_email, email=secret_email)
+    for requester in (whatsapp, web):
+        Tip.objects.create(channel=requester.channel, text=f"tip {SECRET} text", requester=requester, claim=claim)
+        Tip.objects.create(channel=requester.channel, text=f"spam {SECRET}", requester=requester, status="spam")
+    claim = advance(claim, Claim.Status.PUBLISHED, editor, reviewer)
+    answered = client.post(
+        "/api/v1/tips/",
+        {"text": "Unemployment fell 3 percent in 2025?", "email": f"other{SECRET.lower()}@example.org"},
+        content_type="application/json",
+    )
+    assert answered.status_code == 201 and answered.json()["answer"]["url"] == claim.public_url
+    surfaces = [
+        LIST,
+        f"{LIST}?q=tip%20text",
+        f"{LIST}{claim.pk}/",
+        f"{LIST}{claim.pk}/claimreview",
+        f"{LIST}match?q=unemployment",
+        f"{LIST}match?q=tip%20text",
+        "/fact-checks/",
+        f"/fact-checks/{claim.slug}/",
+        "/fact-checks/?q=tip%20text",
+        "/fact-checks/feed/",
+        "/corrections/",
+        "/methodology/",
+        "/tips/",
+    ]
+    bodies = {url: client.get(url).content.decode() for url in surfaces}
+    # Searching the secret finds nothing (the query itself is echoed, so it is not swept).
+    assert client.get(f"{LIST}match?q={SECRET}").json()["results"] == []
+    assert client.get(f"{LIST}?q={SECRET}").json()["results"] == []
+    bodies["tip answer"] = answered.content.decode()
+    bodies.update({f"webhook {d.pk}": d.payload for d in WebhookDelivery.objects.all()})
+    assert any(claim.public_url in body for body in bodies.values())
+    assert WebhookDelivery.objects.exists()
+    for where, body in bodies.items():
+        for secret in (SECRET, SECRET.lower(), secret_id, secret_email):
+            assert secret not in body, where
 
 
 def test_previous_revision_stays_readable_while_a_correction_is_researched(client, everything):

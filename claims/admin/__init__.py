@@ -7,7 +7,18 @@ Importing this package registers every ModelAdmin (Django's admin autodiscovery)
 
 from django.contrib import admin
 
-from . import articles, audit, claims, collaboration, evidence, matching, operations, verdicts, webhooks  # noqa: F401 (registers the ModelAdmins)
+from . import (  # noqa: F401 (registers the ModelAdmins)
+    articles,
+    audit,
+    claims,
+    collaboration,
+    evidence,
+    matching,
+    operations,
+    tiplines,
+    verdicts,
+    webhooks,
+)
 from .safety import protect_admins
 
 # The admins other apps registered (django.contrib.auth's users and groups) get the same safety net.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from claims.models import (
     Claimant,
     ClaimantContact,
     Evidence,
+    Tip,
     Verdict,
 )
 from claims.models.querysets import TRIAGE_ORDERING
@@ -150,6 +152,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
         "short_text",
         "possibly_checked",
         "status_badge",
+        "requests",
         "priority",
         "score",
         "claimant",
@@ -267,6 +270,11 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
 
+    @admin.display(description="requested by", ordering="-tip_requests")
+    def requests(self, obj):
+        # Readers who sent a tip about it (spam left out), counted by the changelist query (get_queryset).
+        return obj.tip_requests or ""
+
     @admin.display(description="possibly already checked")
     def possibly_checked(self, obj):
         # The best stored match, read by the changelist query itself (get_queryset).
@@ -284,7 +292,10 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
 
     def get_queryset(self, request):
         # The article column shows the title; its full text can be large.
-        return matching.with_best_match(super().get_queryset(request).defer("article__text"))
+        claims = super().get_queryset(request).defer("article__text")
+        requests = Tip.objects.filter(claim=OuterRef("pk")).exclude(status=Tip.Status.SPAM).order_by()
+        requests = requests.values("claim").annotate(n=Count("pk")).values("n")
+        return matching.with_best_match(claims.annotate(tip_requests=Coalesce(Subquery(requests), 0)))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

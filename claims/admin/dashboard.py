@@ -15,20 +15,21 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Min
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, Min, Q
+from django.db.models.functions import TruncDate, TruncWeek
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from claims.collaboration.tags import tag_counts
-from claims.models import Claim, ReviewEvent
+from claims.models import Claim, ReviewEvent, Tip
 
 ACCEPTED_EVENT = "claims.claim.accepted"
 PUBLISHED_EVENT = "claims.verdict.published"
 OVERDUE_LIMIT = 20
 CHART_WEEKS = 12
+TIP_DAYS = 14
 
 
 # --- Stats --------------------------------------------------------------------
@@ -368,6 +369,32 @@ def median_time_in_stage(now: dt.datetime, *, days: int = STAGE_WINDOW_DAYS) -> 
 # --- View ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TipDay:
+    day: dt.date
+    count: int
+    spam: int
+
+
+def tips_per_day(now: dt.datetime, *, days: int = TIP_DAYS) -> list[TipDay]:
+    """Readers' requests (tips from every channel) per local day, today last, zeros included."""
+    today = timezone.localdate(now)
+    first = today - dt.timedelta(days=days - 1)
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    rows = (
+        Tip.objects.filter(received_at__gte=start)
+        .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"), spam=Count("pk", filter=Q(status=Tip.Status.SPAM)))
+    )
+    counts = {day: (n, spam) for day, n, spam in rows}
+    return [
+        TipDay(day=day, count=counts.get(day, (0, 0))[0], spam=counts.get(day, (0, 0))[1])
+        for day in (first + dt.timedelta(days=i) for i in range(days))
+    ]
+
+
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Wrapped in ``admin.site.admin_view`` in the URLconf, which requires staff."""
     if not request.user.has_perm("claims.view_claim"):
@@ -387,5 +414,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "median": median_accept_to_publish(),
         "chart": weekly_publications(now),
         "tag_counts": tag_counts(),
+        "tip_days": tips_per_day(now),
+        "tips_url": reverse("admin:claims_tip_changelist"),
     }
     return render(request, "admin/claims/dashboard.html", context)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import collaboration, internal, internal_crud, match, views
+from . import collaboration, internal, internal_crud, match, tips, views
 
 router = SimpleRouter()
 router.register("articles", internal_crud.ArticleViewSet, basename="api-article")
@@ -18,5 +18,6 @@ urlpatterns = [
     path("fact-checks/<int:pk>/", views.FactCheckDetail.as_view(), name="api-fact-check-detail"),
     path("fact-checks/<int:pk>/claimreview", views.FactCheckClaimReview.as_view(), name="api-fact-check-claimreview"),
     path("fact-checks/match", match.FactCheckMatch.as_view(), name="api-fact-check-match"),
+    path("tips/", tips.TipCreate.as_view(), name="api-tip-create"),
     *router.urls,
 ]

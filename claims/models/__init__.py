@@ -26,6 +26,7 @@ from .collaboration import (
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
 from .matching import ClaimMatch, ExternalReview
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
+from .tiplines import Channel, Requester, Tip, TipReply
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription, new_webhook_message_id, new_webhook_secret
 
@@ -64,4 +65,8 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "DigestEmail",
+    "Channel",
+    "Requester",
+    "Tip",
+    "TipReply",
 ]

@@ -205,8 +205,8 @@ def update_claim(claim_id: int, *, by: AbstractBaseUser, changes: dict[str, Any]
         return claim
 
 
-def create_claim(*, by: AbstractBaseUser, **fields) -> Claim:
-    """A claim entered by hand (admin, API): a candidate, matched once committed."""
+def create_claim(*, by: AbstractBaseUser | None, **fields) -> Claim:
+    """A claim entered by hand (admin, API) or from a reader's tip (``by`` None): a candidate, matched once committed."""
     with transaction.atomic():
         claim = Claim(**fields)
         claim.full_clean(exclude=["article"] if claim.article_id is None else None)

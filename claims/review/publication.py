@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.text import slugify
 
+from claims import outbox
 from claims.matching.triage import queue_matching
-from claims.models import Claim, Verdict
+from claims.models import Claim, Tip, Verdict
 from claims.publishing import webhooks
+
+TIP_REPLIES_TASK = "claims.tasks.queue_tip_replies"
 
 
 def source_record(evidence) -> dict:
@@ -99,4 +103,7 @@ def publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> dict:
     # correction is announced when it is published, not when it is started:
     # until then the public record has not changed.
     webhooks.record_event(claim, webhooks.Event.CORRECTED if previous is not None else webhooks.Event.PUBLISHED)
+    if Tip.objects.filter(claim=claim).exists():
+        # The readers who asked are sent this revision (claims.tiplines.replies, above this layer).
+        outbox.enqueue(TIP_REPLIES_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, claim_id=claim.pk, verdict_id=draft.pk)
     return held

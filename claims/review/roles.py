@@ -40,6 +40,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         # Editors keep the desk's checklist.
         "checklisttemplatetask": ["view", "add", "change", "delete"],
         "tag": ["view", "add", "change"],
+        # The tips inbox: editors read readers' requests and mark spam (change).
+        "tip": ["view", "change"],
+        "tipreply": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "claimtask": ["view", "change"],
         "checklisttemplatetask": ["view"],
         "tag": ["view", "add"],
+        "tip": ["view"],
     },
 }
 

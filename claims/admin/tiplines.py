@@ -1,0 +1,87 @@
+"""The tips inbox: readers' requests from every channel, filtered by channel, status
+and language; spam marked in bulk; each tip's claim one click away. Requesters'
+ids and e-mails are not shown: the desk needs what was asked, not who asked."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from claims.models import Tip, TipReply
+from claims.tiplines import tips
+
+from .common import LanguageFilter, _clip
+from .safety import SafeInputMixin
+
+
+class ReplyInline(admin.TabularInline):
+    model = TipReply
+    fk_name = "tip"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "channel", "status", "reason", "provider_message_id", "attempts", "last_error", "sent_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tip)
+class TipAdmin(SafeInputMixin, admin.ModelAdmin):
+    list_display = ["received_at", "channel", "status", "language", "short_text", "linked_claim", "match_score"]
+    list_filter = ["channel", "status", LanguageFilter]
+    list_select_related = ["claim", "answered_claim"]
+    search_fields = ["text", "url"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    actions = ["mark_spam"]
+    fields = [
+        "received_at",
+        "channel",
+        "status",
+        "language",
+        "text",
+        "url",
+        "media_type",
+        "media_error",
+        "linked_claim",
+        "answered_with",
+        "match_score",
+        "processed_at",
+    ]
+    readonly_fields = fields
+    inlines = [ReplyInline]
+
+    @admin.display(description="tip", ordering="text")
+    def short_text(self, obj):
+        return _clip(obj.text or obj.url or "(image)")
+
+    @admin.display(description="claim")
+    def linked_claim(self, obj):
+        if obj.claim_id is None:
+            return "—"
+        url = reverse("admin:claims_claim_change", args=[obj.claim_id])
+        return format_html('<a href="{}">#{} {}</a>', url, obj.claim_id, _clip(obj.claim.text, 60))
+
+    @admin.display(description="answered with")
+    def answered_with(self, obj):
+        answer = tips.answer_of(obj)
+        return (
+            format_html('<a href="{}">{}</a> ({})', answer["url"], answer["claim"], answer["rating"]) if answer else "—"
+        )
+
+    @admin.action(description="Mark selected tips as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        count = tips.mark_spam(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} tip{'s' if count != 1 else ''} marked as spam.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

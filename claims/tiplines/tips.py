@@ -1,0 +1,312 @@
+"""Tips in: stored once per channel message, matched against what the desk knows.
+
+``receive`` stores a tip from any channel (deduplicated by the channel's message
+id, STOP handled) and, for the webhooks, queues ``process`` through the outbox
+in the same transaction, so a webhook answers at once and a crash loses nothing.
+The web form and the API call ``submit`` then ``process`` in the request: the
+reader waits for the answer there.
+
+``process`` (idempotent: only a NEW tip is processed) answers at once from a
+published fact-check (ours or imported) matching at least ``answer_threshold()``;
+otherwise it links the tip to an unpublished claim matching as well (its request
+count is its tips), or makes a new candidate claim with the tip's text through
+``editing.create_claim``, the path every hand-entered claim takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from claims import fetching, matching, outbox
+from claims.extraction.languages import detect_language
+from claims.matching import triage
+from claims.models import Channel, Claim, Requester, Tip
+from claims.review import editing
+
+from . import channels, replies
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "claims.tasks.process_tip"
+MAX_TEXT = 5000
+STOP_WORDS = frozenset({"stop", "/stop", "unsubscribe", "stopp", "arrêt", "alto", "baja"})
+# Claims a tip may be linked to: still in the desk's hands.
+LINKABLE = frozenset(Claim.Status.values) - {
+    Claim.Status.DISMISSED,
+    Claim.Status.DUPLICATE,
+    Claim.Status.PUBLISHED,
+    Claim.Status.RETRACTED,
+}
+
+
+class TipRefused(ValueError):
+    """Input the tipline cannot take; ``errors`` maps fields to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"Too many tips: try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+def answer_threshold() -> float:
+    if settings.FACTCHECK_TIP_ANSWER_MIN_SCORE is not None:
+        return settings.FACTCHECK_TIP_ANSWER_MIN_SCORE
+    return triage.min_score()
+
+
+# --- Limits of the public form and API ------------------------------------------
+
+
+def _take(key: str, limit: int, window: int, now: float) -> int | None:
+    """Count one request in this fixed window; the seconds until it ends when over ``limit``."""
+    slot = int(now // window)
+    full_key = f"tips:rate:{key}:{slot}"
+    cache.add(full_key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(full_key)
+    except ValueError:  # expired between add and incr
+        cache.set(full_key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        return max(1, int((slot + 1) * window - now) + 1)
+    return None
+
+
+def client_address(request) -> str:
+    # REMOTE_ADDR: behind a proxy, the proxy is expected to set it (X-Forwarded-For can be forged).
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def check_rate(address: str) -> None:
+    """Per-address and global limits (the cache: Redis in production, shared by every process)."""
+    now = time.time()
+    for key, limit in (
+        (f"addr:{address}", settings.FACTCHECK_TIP_ADDRESS_PER_MINUTE),
+        ("all", settings.FACTCHECK_TIP_GLOBAL_PER_MINUTE),
+    ):
+        wait = _take(key, limit, 60, now)
+        if wait is not None:
+            raise RateLimited(wait)
+
+
+# --- Receiving ------------------------------------------------------------------
+
+
+def _requester(channel: str, channel_id: str, *, email: str = "", at: dt.datetime) -> Requester:
+    requester, created = Requester.objects.get_or_create(
+        channel=channel, channel_id=channel_id, defaults={"email": email, "last_message_at": at}
+    )
+    if not created:
+        changes = {"last_message_at": max(requester.last_message_at, at)}
+        if email and email != requester.email:
+            changes["email"] = email
+        Requester.objects.filter(pk=requester.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(requester, name, value)
+    return requester
+
+
+def receive(incoming: channels.Incoming) -> Tip | None:
+    """Store a channel message as a tip and queue its processing; None for a message
+    already received (channels deliver again) or a STOP."""
+    text = incoming.text[:MAX_TEXT]
+    try:
+        with transaction.atomic():
+            requester = _requester(incoming.channel, incoming.sender, at=incoming.sent_at)
+            if text.strip().lower() in STOP_WORDS:
+                if requester.unsubscribed_at is None:
+                    Requester.objects.filter(pk=requester.pk).update(unsubscribed_at=timezone.now())
+                return None
+            tip = Tip.objects.create(
+                channel=incoming.channel,
+                text=text,
+                url=incoming.url[:2000],
+                media_id=incoming.media_id,
+                media_type=incoming.media_type,
+                received_at=incoming.sent_at,
+                requester=requester,
+                message_id=incoming.message_id,
+            )
+            outbox.enqueue(PROCESS_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, tip_id=tip.pk)
+            return tip
+    except IntegrityError:
+        # The same message id at once from a retried delivery: the first one stored it.
+        if Tip.objects.filter(channel=incoming.channel, message_id=incoming.message_id).exists():
+            return None
+        raise
+
+
+def already_received(channel: str, message_id: str) -> bool:
+    return Tip.objects.filter(channel=channel, message_id=message_id).exists()
+
+
+@dataclass
+class WebTip:
+    text: str = ""
+    url: str = ""
+    email: str = ""
+    honeypot: str = ""
+
+
+def validate(data: WebTip) -> WebTip:
+    errors: dict[str, list[str]] = {}
+    text = (data.text or "").replace("\x00", " ").strip()
+    url = (data.url or "").strip()
+    email = (data.email or "").strip()
+    if len(text) > MAX_TEXT:
+        errors["text"] = [f"Keep the tip to at most {MAX_TEXT:,} characters (it has {len(text):,})."]
+    if not text and not url:
+        errors["text"] = ["Write what you saw, or give its link."]
+    if url:
+        try:
+            url = fetching.check_url(url)
+        except fetching.FetchError as exc:
+            errors["url"] = [exc.message]
+    if email:
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            errors["email"] = ["Enter a valid e-mail address, or leave it empty."]
+    if errors:
+        raise TipRefused(errors)
+    return WebTip(text=text, url=url, email=email.lower(), honeypot=data.honeypot)
+
+
+def submit(data: WebTip, *, address: str) -> Tip:
+    """A tip from the web form or the API: limited, checked, stored. A filled honeypot
+    is stored as spam and goes no further; the caller then runs ``process``."""
+    check_rate(address)
+    clean = validate(data)
+    now = timezone.now()
+    with transaction.atomic():
+        requester = _requester(Channel.WEB, clean.email, email=clean.email, at=now) if clean.email else None
+        text = clean.text or clean.url
+        return Tip.objects.create(
+            channel=Channel.WEB,
+            text=clean.text,
+            url=clean.url,
+            language=detect_language(text) if text else "",
+            received_at=now,
+            requester=requester,
+            status=Tip.Status.SPAM if clean.honeypot.strip() else Tip.Status.NEW,
+        )
+
+
+# --- Processing -------------------------------------------------------------------
+
+
+def _fetch_media(tip: Tip) -> None:
+    if tip.channel != Channel.WHATSAPP or not tip.media_id or tip.media is not None or tip.media_error:
+        return
+    try:
+        body, media_type = channels.fetch_whatsapp_media(tip.media_id)
+    except fetching.FetchError as exc:
+        Tip.objects.filter(pk=tip.pk).update(media_error=exc.message[:2000])
+        return
+    Tip.objects.filter(pk=tip.pk).update(media=body, media_type=media_type)
+
+
+def _query(tip: Tip) -> str:
+    return " ".join((tip.text or "").split())[: matching.MAX_QUERY_CHARS]
+
+
+def process(tip_id: int) -> str:
+    """Answer, link or queue a new tip; returns its status (a processed tip is left as it is)."""
+    tip = Tip.objects.filter(pk=tip_id).select_related("requester").first()
+    if tip is None or tip.status != Tip.Status.NEW:
+        return tip.status if tip else "gone"
+    _fetch_media(tip)
+    query = _query(tip)
+    if query and not tip.language:
+        # Here, on the worker, not in the webhook: the language model is loaded once per process.
+        tip.language = detect_language(query)
+    threshold = answer_threshold()
+    answer = None
+    linked = None
+    if query:
+        # Matching reads many rows: done before the tip's row lock is taken.
+        public = matching.match(query, top=1, language=tip.language)
+        answer = public[0] if public and public[0].score >= threshold else None
+        if answer is None:
+            desk = matching.match(query, top=5, public_only=False, language=tip.language)
+            linked = next(
+                (m for m in desk if m.kind == "claim" and m.status in LINKABLE and m.score >= threshold), None
+            )
+    language = tip.language
+    with transaction.atomic():
+        tip = Tip.objects.select_for_update(of=("self",)).select_related("requester").get(pk=tip_id)
+        if tip.status != Tip.Status.NEW:
+            return tip.status
+        fields = ["status", "processed_at", "language"]
+        tip.language = tip.language or language
+        tip.processed_at = timezone.now()
+        if answer is not None:
+            tip.status = Tip.Status.ANSWERED
+            tip.match_score = round(answer.score, 4)
+            if answer.kind == "claim":
+                tip.answered_claim_id = answer.id
+            else:
+                tip.answered_review_id = answer.id
+            fields += ["match_score", "answered_claim", "answered_review"]
+            replies.queue_answer(tip, answer)
+        elif linked is not None:
+            tip.status, tip.claim_id, tip.match_score = Tip.Status.LINKED, linked.id, round(linked.score, 4)
+            fields += ["claim", "match_score"]
+        elif query:
+            claim = editing.create_claim(by=None, text=query, language=tip.language)
+            tip.status, tip.claim = Tip.Status.QUEUED, claim
+            fields += ["claim"]
+        else:
+            # An image without a caption: the desk reads it in the tips inbox.
+            tip.status = Tip.Status.QUEUED
+        tip.save(update_fields=fields)
+    return tip.status
+
+
+def answer_of(tip: Tip) -> dict | None:
+    """What the reader is shown at once (the form's page, the API): public data only."""
+    if tip.status != Tip.Status.ANSWERED:
+        return None
+    return replies.answer_for(tip)
+
+
+# --- Privacy ------------------------------------------------------------------------
+
+
+def unsubscribe(requester_id: int) -> bool:
+    return bool(
+        Requester.objects.filter(pk=requester_id, unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
+    )
+
+
+def mark_spam(tip_ids: list[int]) -> int:
+    """Tips an editor calls spam: their claims keep them out of the request counts."""
+    return Tip.objects.filter(pk__in=tip_ids).exclude(status=Tip.Status.SPAM).update(status=Tip.Status.SPAM, claim=None)
+
+
+def erase_expired(now: dt.datetime | None = None) -> int:
+    """Erase who asked, and what, after FACTCHECK_TIP_RETENTION_DAYS; the rows (counts) stay."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.FACTCHECK_TIP_RETENTION_DAYS)
+    with transaction.atomic():
+        erased = Requester.objects.filter(last_message_at__lt=cutoff, erased_at__isnull=True).update(
+            channel_id="", email="", erased_at=timezone.now()
+        )
+        Tip.objects.filter(received_at__lt=cutoff).exclude(text="", url="", media_id="", media=None).update(
+            text="", url="", media_id="", media=None, message_id=""
+        )
+    return erased

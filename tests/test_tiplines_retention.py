@@ -1,0 +1,39 @@
+"""Retention: after FACTCHECK_TIP_RETENTION_DAYS who asked (and what) is erased; the counts stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from claims import tasks
+from claims.models import Claim, Requester, Tip
+
+from .tiplines_support import drain, post_whatsapp, whatsapp_text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_matching")]
+
+
+def test_after_the_retention_period_identities_are_gone_and_counts_stay(client, graph, settings, default_scale):
+    settings.FACTCHECK_TIP_RETENTION_DAYS = 30
+    old = timezone.now() - dt.timedelta(days=31)
+    text = "The new bridge over the Elbe cost 900 million euros, three times the budget."
+    post_whatsapp(client, whatsapp_text(text, sender="15559990001", sent_at=old))
+    post_whatsapp(
+        client, whatsapp_text("Elbe bridge cost 900 million euros, 3 times the budget?", sender="15559990002")
+    )
+    drain()
+    claim = Claim.objects.get()
+    assert claim.tips.count() == 2
+    assert tasks.erase_expired_tip_identities() == 1
+    erased, kept = Requester.objects.order_by("pk")
+    assert (erased.channel_id, erased.email) == ("", "") and erased.erased_at is not None
+    assert kept.channel_id == "15559990002" and kept.erased_at is None
+    assert not Requester.objects.filter(channel_id="15559990001").exists()
+    old_tip = Tip.objects.get(requester=erased)
+    assert (old_tip.text, old_tip.message_id) == ("", "")
+    # The counts stay: two tips, two requesters, the claim's request count.
+    assert Tip.objects.count() == 2 and Requester.objects.count() == 2
+    assert claim.tips.count() == 2
+    assert tasks.erase_expired_tip_identities() == 0
