@@ -140,9 +140,8 @@ def test_every_change_and_add_page_renders_for_a_superuser(client, superuser, de
     # The audit trail, heartbeats, imported reviews and webhook deliveries have no add page: code writes them.
     # Nor have verdicts: a claim's one draft is started on the claim's page or through the API.
     # Notes are written on their claim's or article's page.
-    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Note)
     # Nor tips: readers send them, through the form, the API or a channel.
-    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Tip)
+    no_add_page = (ReviewEvent, ServiceHeartbeat, ExternalReview, WebhookDelivery, Verdict, Note, Tip)
     assert add.status_code == (403 if model in no_add_page else 200)
 
 
