@@ -410,6 +410,9 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.deliver_due_webhooks": {"queue": FACTCHECK_FETCH_QUEUE},
     # Claim matching: database and CPU, next to extraction.
     "claims.tasks.match_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
+    # Monitored feeds and sitemaps: fetching.
+    "claims.tasks.poll_watched_sources": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.poll_watched_source": {"queue": FACTCHECK_FETCH_QUEUE},
 }
 # How long the outbox relay waits on the broker before it gives up for this pass.
 FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
@@ -427,6 +430,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The retry schedule's shortest step is 5 seconds. A run that waited longer
     # than that in the queue is dropped: the next one does the same work.
+    # Polls the monitored feeds and sitemaps that are due (claims.monitoring.polling).
+    "poll-watched-sources": {
+        "task": "claims.tasks.poll_watched_sources",
+        "schedule": 60.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 60},
+    },
     "deliver-due-webhooks": {
         "task": "claims.tasks.deliver_due_webhooks",
         "schedule": 5.0,
@@ -487,6 +496,14 @@ FACTCHECK_LINK_CHECK_HOURS = envint("FACTCHECK_LINK_CHECK_HOURS", 24, minimum=1)
 FACTCHECK_LINK_CHECK_BATCH = envint("FACTCHECK_LINK_CHECK_BATCH", 100, minimum=1)
 FACTCHECK_LINK_CHECK_HOST_SECONDS = envint("FACTCHECK_LINK_CHECK_HOST_SECONDS", 10, minimum=0, maximum=3600)
 FACTCHECK_LINK_GONE_AFTER = envint("FACTCHECK_LINK_GONE_AFTER", 3, minimum=1)
+# Outlet monitoring (claims.monitoring): beat polls at most FACTCHECK_MONITOR_BATCH due
+# feeds and sitemaps a minute (one request per host at a time, spaced as the link
+# checker's, FACTCHECK_LINK_CHECK_HOST_SECONDS); a source failing
+# FACTCHECK_MONITOR_FAILING_AFTER polls in a row is shown as failing, and each failure
+# doubles the wait before the next poll (at most FACTCHECK_MONITOR_MAX_BACKOFF_HOURS).
+FACTCHECK_MONITOR_BATCH = envint("FACTCHECK_MONITOR_BATCH", 100, minimum=1)
+FACTCHECK_MONITOR_FAILING_AFTER = envint("FACTCHECK_MONITOR_FAILING_AFTER", 3, minimum=1)
+FACTCHECK_MONITOR_MAX_BACKOFF_HOURS = envint("FACTCHECK_MONITOR_MAX_BACKOFF_HOURS", 24, minimum=1)
 # Seconds a webhook receiver has to answer a delivery (Standard Webhooks suggests 15 to 30).
 FACTCHECK_WEBHOOK_TIMEOUT = envint("FACTCHECK_WEBHOOK_TIMEOUT", 15, minimum=1, maximum=120)
 

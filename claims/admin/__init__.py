@@ -7,7 +7,7 @@ Importing this package registers every ModelAdmin (Django's admin autodiscovery)
 
 from django.contrib import admin
 
-from . import articles, audit, claims, evidence, matching, operations, verdicts, webhooks  # noqa: F401 (registers the ModelAdmins)
+from . import articles, audit, claims, evidence, matching, monitoring, operations, verdicts, webhooks  # noqa: F401 (registers the ModelAdmins)
 from .safety import protect_admins
 
 # The admins other apps registered (django.contrib.auth's users and groups) get the same safety net.

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim, ReviewEvent
+from claims.monitoring.repeats import weekly_repeats
 
 ACCEPTED_EVENT = "claims.claim.accepted"
 PUBLISHED_EVENT = "claims.verdict.published"
@@ -236,5 +237,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "overdue": overdue_candidates(now),
         "median": median_accept_to_publish(),
         "chart": weekly_publications(now),
+        "repeats": weekly_repeats(now),
     }
     return render(request, "admin/claims/dashboard.html", context)

@@ -14,6 +14,7 @@ from .audit import ReviewEvent
 from .claims import Claim, Claimant, ClaimantContact, validate_span
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
 from .matching import ClaimMatch, ExternalReview
+from .monitoring import ClaimRepeat, RepeatQueueClaim, WatchedItem, WatchedSource
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription, new_webhook_message_id, new_webhook_secret
@@ -36,6 +37,10 @@ __all__ = [
     "ReviewEvent",
     "ExternalReview",
     "ClaimMatch",
+    "WatchedSource",
+    "WatchedItem",
+    "ClaimRepeat",
+    "RepeatQueueClaim",
     "new_webhook_secret",
     "new_webhook_message_id",
     "WebhookSubscription",

@@ -35,6 +35,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "webhooksubscription": ["view"],
         "webhookdelivery": ["view"],
         "webhookattempt": ["view"],
+        # Outlet monitoring: editors choose what to watch; the Repeats queue is a view of claims.
+        "watchedsource": ["view", "add", "change", "delete"],
+        "watcheditem": ["view"],
+        "repeatqueueclaim": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],
