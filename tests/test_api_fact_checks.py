@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims.models import Claim, Claimant, ClaimantContact, Verdict
+from claims.models import Claim, Claimant, ClaimantContact, ClaimRepeat, Verdict, WatchedSource
 from claims.review import editing, workflow
 
 from .factories import (
@@ -71,6 +71,18 @@ def everything(people, default_scale):
     advance(retracted, Claim.Status.RETRACTED, editor, reviewer)
     draft_only = ClaimFactory(text=f"drafted {SECRET}")
     add_verdict_draft(draft_only, reviewer, headline=f"draft headline {SECRET}")
+    # Monitoring: what the desk watches, how it fails, and a repeat not yet linked.
+    WatchedSource.objects.create(
+        outlet=public.article.outlet,
+        kind="feed",
+        url=f"https://{SECRET.lower()}.example/feed.xml",
+        include_patterns=SECRET,
+        last_error=SECRET,
+    )
+    repeat = ClaimFactory(text=f"repeated {SECRET}")
+    ClaimRepeat.objects.create(
+        claim=repeat, original=public, score=0.9, rating_label=SECRET[:10], rated_at=timezone.now()
+    )
     return public, retracted
 
 
