@@ -21,6 +21,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 # Serve the app on the embedded default (SQLite, tasks in-process) unless
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Debug is on unless you turn it off.
 run: export DJANGO_DEBUG ?= 1
+# The demo's monitored outlet is a feed this server serves itself (claims/static/claims/demo/).
+run: export FACTCHECK_FETCH_TEST_HOSTS ?= $(HOST)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo

@@ -504,6 +504,14 @@ FACTCHECK_LINK_GONE_AFTER = envint("FACTCHECK_LINK_GONE_AFTER", 3, minimum=1)
 FACTCHECK_MONITOR_BATCH = envint("FACTCHECK_MONITOR_BATCH", 100, minimum=1)
 FACTCHECK_MONITOR_FAILING_AFTER = envint("FACTCHECK_MONITOR_FAILING_AFTER", 3, minimum=1)
 FACTCHECK_MONITOR_MAX_BACKOFF_HOURS = envint("FACTCHECK_MONITOR_MAX_BACKOFF_HOURS", 24, minimum=1)
+# A new candidate whose stored match with one of our published fact-checks scores at least
+# this is marked a repeat of it. Unset: the triage threshold (FACTCHECK_MATCH_MIN_SCORE, or
+# the matching model's calibrated one).
+FACTCHECK_REPEAT_MIN_SCORE = (
+    envfloat("FACTCHECK_REPEAT_MIN_SCORE", 0.0, minimum=0.0, maximum=1.0)
+    if os.environ.get("FACTCHECK_REPEAT_MIN_SCORE", "").strip()
+    else None
+)
 # Seconds a webhook receiver has to answer a delivery (Standard Webhooks suggests 15 to 30).
 FACTCHECK_WEBHOOK_TIMEOUT = envint("FACTCHECK_WEBHOOK_TIMEOUT", 15, minimum=1, maximum=120)
 

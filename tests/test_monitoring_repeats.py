@@ -131,3 +131,16 @@ def test_the_dashboard_counts_repeats_per_fact_check_per_week(published, editor,
     client.force_login(editor)
     page = client.get("/admin/dashboard/").content.decode()
     assert "Repeats of our fact-checks per week" in page and published.text[:40] in page
+
+
+def test_a_close_match_giving_other_figures_or_scoring_under_the_threshold_is_not_a_repeat(published, settings):
+    from claims.models import ClaimMatch
+
+    other_figures = ClaimFactory(text="Unemployment in Riverton fell by 7 percent last year, the lowest since 2001.")
+    same_figures = ClaimFactory(text="Riverton's jobless rate dropped 3.1 percent last year, its lowest since 1969.")
+    weak = ClaimFactory(text="Riverton's jobless rate dropped 3.1 percent, they say.")
+    for claim, score in ((other_figures, 0.95), (same_figures, 0.6), (weak, 0.3)):
+        ClaimMatch.objects.create(claim=claim, matched_claim=published, score=score, rank=1)
+    settings.FACTCHECK_REPEAT_MIN_SCORE = 0.5
+    assert repeats.flag_repeats([other_figures.pk, same_figures.pk, weak.pk]) == 1
+    assert list(ClaimRepeat.objects.values_list("claim_id", flat=True)) == [same_figures.pk]

@@ -2,8 +2,9 @@
 
 After a claim's matches are stored (the ``match_claims`` task), ``flag_repeats``
 marks each candidate whose best match among this desk's published claims
-scores at least the triage threshold as a repeat of it, with the rating and
-date the editor reads ("repeated claim: already rated False on 12 May").
+scores at least FACTCHECK_REPEAT_MIN_SCORE (default: the triage threshold),
+and shares a figure with it when both give figures, as a repeat of it, with the
+rating and date the editor reads ("repeated claim: already rated False on 12 May").
 Flagging is idempotent: a claim is a repeat of one original, once.
 
 Linking a repeat to its original is the workflow's duplicate transition
@@ -18,11 +19,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from claims.matching.text import numbers
 from claims.matching.triage import min_score
 from claims.models import Claim, ClaimMatch, ClaimRepeat, Verdict
 from claims.review import workflow
@@ -32,11 +35,13 @@ OPEN_STATUSES = (Claim.Status.CANDIDATE, Claim.Status.ACCEPTED)
 
 def flag_repeats(claim_ids: Iterable[int]) -> int:
     """Mark the open claims among these whose stored matches include a published
-    fact-check of ours at or above the threshold; returns how many were new."""
+    fact-check of ours at or above the threshold (see the module docstring); returns how many were new."""
     ids = list(claim_ids)
     if not ids:
         return 0
-    threshold = min_score()
+    threshold = settings.FACTCHECK_REPEAT_MIN_SCORE
+    if threshold is None:
+        threshold = min_score()
     rows = (
         ClaimMatch.objects.filter(
             claim_id__in=ids,
@@ -54,13 +59,21 @@ def flag_repeats(claim_ids: Iterable[int]) -> int:
     if not candidates:
         return 0
     originals = {original for found in candidates.values() for original, _ in found}
+    texts = dict(Claim.objects.filter(pk__in=[*candidates, *originals]).values_list("pk", "text"))
     verdicts = {
         verdict.claim_id: verdict
         for verdict in Verdict.objects.published().filter(claim_id__in=originals).select_related("rating")
     }
     flagged = 0
     for claim_id, found in candidates.items():
-        best = next(((original, score) for original, score in found if original in verdicts), None)
+        best = next(
+            (
+                (original, score)
+                for original, score in found
+                if original in verdicts and _same_figures(texts.get(claim_id, ""), texts.get(original, ""))
+            ),
+            None,
+        )
         if best is None:
             continue
         original, score = best
@@ -80,6 +93,14 @@ def flag_repeats(claim_ids: Iterable[int]) -> int:
             created = False  # flagged by a concurrent run
         flagged += created
     return flagged
+
+
+def _same_figures(claim: str, original: str) -> bool:
+    """A claim that gives figures repeats a checked one only if they share one: the matcher
+    scores "costs $120,000 a year" high against "costs $14 million a year" (same topic), and
+    "already rated False" would be wrong there."""
+    ours, theirs = numbers(claim), numbers(original)
+    return not ours or not theirs or bool(ours & theirs)
 
 
 def link_repeat(claim_id: int, *, by, note: str = "") -> Claim:
