@@ -32,7 +32,8 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Renders the admin triage queue on an empty database and with 100,000 claims,
-# then times ingestion of local HTML files against its extraction-only floor;
+# then times ingestion of local HTML files against its extraction-only floor, and a round of
+# polling 1,000 monitored feeds and sitemaps against fetching and parsing them alone;
 # needs PostgreSQL (BENCH_DATABASE_URL, a database each benchmark may drop).
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
@@ -40,6 +41,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.monitoring
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -33,25 +33,32 @@ class Command(BaseCommand):
             known = set(WatchedSource.objects.filter(pk__in=source).values_list("pk", flat=True))
             if missing := sorted(set(source) - known):
                 raise CommandError(f"No watched source with id {', '.join(map(str, missing))}.")
-            self._round(source, lambda ids: [polling.poll_now(pk) for pk in ids])
+            self._round(polling.claim_due(only=source), asked=source)
             return
         while True:
-            ids = polling.claim_due()
-            self._round(ids, lambda claimed: [polling.poll_claimed(pk) for pk in claimed])
+            self._round(polling.claim_due())
             if once:
                 return
             time.sleep(ROUND_SECONDS)
 
-    def _round(self, ids: list[int], poll) -> None:
+    def _round(self, ids: list[int], asked: list[int] | None = None) -> None:
+        for source_id in sorted(set(asked or []) - set(ids)):
+            self.stdout.write(f"source {source_id}: skipped (switched off, or being polled right now)")
         total = len(ids)
         if not total:
-            self.stdout.write("No source is due.")
+            if not asked:
+                self.stdout.write("No source is due.")
             return
-        for done, source_id in enumerate(ids, start=1):
-            (result,) = poll([source_id])
+        done = 0
+
+        def progress(result: polling.PollResult) -> None:
+            nonlocal done
+            done += 1
             filled = BAR_WIDTH * done // total
             self.stderr.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} sources", ending="")
             self.stderr.flush()
             line = f"source {result.source_id}: {result.outcome}, {result.new_articles} new articles"
             self.stdout.write(line + (f" ({result.error})" if result.error else ""))
+
+        polling.poll_claimed_many(ids, on_polled=progress)
         self.stderr.write("")
