@@ -21,6 +21,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 # Serve the app on the embedded default (SQLite, tasks in-process) unless
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Debug is on unless you turn it off.
 run: export DJANGO_DEBUG ?= 1
+# The demo's monitored outlet is a feed this server serves itself (claims/static/claims/demo/).
+run: export FACTCHECK_FETCH_TEST_HOSTS ?= $(HOST)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
@@ -30,7 +32,8 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Renders the admin triage queue on an empty database and with 100,000 claims,
-# then times ingestion of local HTML files against its extraction-only floor;
+# then times ingestion of local HTML files against its extraction-only floor, and a round of
+# polling 1,000 monitored feeds and sitemaps against fetching and parsing them alone;
 # needs PostgreSQL (BENCH_DATABASE_URL, a database each benchmark may drop).
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
@@ -39,6 +42,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.tiplines
+	$(BIN)/python -m bench.monitoring
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -117,6 +117,14 @@ class FetchResult:
     fetched_at: datetime
     # The URL each redirect led to, in order; the last one is final_url.
     redirects: list[str]
+    # Validators for a conditional request next time (monitored feeds and sitemaps).
+    etag: str = ""
+    last_modified: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        """The server answered 304 to a conditional request: nothing was read."""
+        return self.status == HTTPStatus.NOT_MODIFIED
 
 
 @contextmanager
@@ -142,8 +150,13 @@ def fetch(
     accept: tuple[str, ...] = DEFAULT_ACCEPT,
     max_bytes: int | None = None,
     headers: dict[str, str] | None = None,
+    etag: str = "",
+    last_modified: str = "",
 ) -> FetchResult:
     """Fetch `url` (http or https, public addresses only) and return its decoded text.
+
+    With `etag` or `last_modified` (from an earlier result) the request is
+    conditional: a 304 answer is a result with `not_modified` set and no body.
 
     Raises FetchError, and nothing else, when the page cannot be fetched or is
     not one of the `accept`ed media types. `headers` are added to the request
@@ -151,10 +164,15 @@ def fetch(
     """
     url = _checked_url(url)
     limit = settings.FACTCHECK_FETCH_MAX_BYTES if max_bytes is None else max_bytes
+    headers = {**(headers or {}), "Accept": ", ".join(accept)}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     with _pinned_session(url, settings.FACTCHECK_FETCH_TOTAL_TIMEOUT) as (session, deadline):
         response = session.get(
             url,
-            headers={**(headers or {}), "Accept": ", ".join(accept)},
+            headers=headers,
             stream=True,
             timeout=(settings.FACTCHECK_FETCH_CONNECT_TIMEOUT, settings.FACTCHECK_FETCH_READ_TIMEOUT),
         )
@@ -647,6 +665,20 @@ def _read_response(
 ) -> FetchResult:
     final_url = response.url
     status = response.status_code
+    if status == HTTPStatus.NOT_MODIFIED and _was_conditional(response):
+        return FetchResult(
+            url=url,
+            final_url=final_url,
+            status=status,
+            content_type="",
+            charset="",
+            body=b"",
+            text="",
+            fetched_at=timezone.now(),
+            redirects=[hop.url for hop in response.history[1:]] + [final_url] if response.history else [],
+            etag=response.headers.get("ETag", "")[:500],
+            last_modified=response.headers.get("Last-Modified", "")[:100],
+        )
     if not 200 <= status < 300:
         try:
             phrase = HTTPStatus(status).phrase
@@ -711,7 +743,15 @@ def _read_response(
         text=body.decode(charset, errors="replace"),
         fetched_at=timezone.now(),
         redirects=[hop.url for hop in response.history[1:]] + [final_url] if response.history else [],
+        etag=response.headers.get("ETag", "")[:500],
+        last_modified=response.headers.get("Last-Modified", "")[:100],
     )
+
+
+def _was_conditional(response: requests.Response) -> bool:
+    # A 304 to a request that asked for nothing conditional is the server's error, reported as one.
+    sent = response.request.headers
+    return "If-None-Match" in sent or "If-Modified-Since" in sent
 
 
 def _parse_content_type(header: str) -> tuple[str, str | None]:

@@ -27,6 +27,7 @@ from claims.fetching import FetchError
 from claims.intake import ingestion
 from claims.matching import triage
 from claims.models import ServiceHeartbeat
+from claims.monitoring import polling, repeats
 from claims.publishing import webhooks
 from claims.review import workflow
 from claims.tiplines import replies as tip_replies
@@ -154,8 +155,11 @@ def deliver_due_webhooks() -> int:
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def match_claims(claim_ids: list[int]) -> int:
-    """Compute and store the matches of these claims for the triage queue (idempotent)."""
-    return sum(triage.refresh_matches(claim_id) for claim_id in claim_ids)
+    """Compute and store the matches of these claims for the triage queue, then mark
+    those that repeat a published fact-check (both idempotent)."""
+    stored = sum(triage.refresh_matches(claim_id) for claim_id in claim_ids)
+    repeats.flag_repeats(claim_ids)
+    return stored
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
@@ -208,3 +212,15 @@ def queue_tip_replies(claim_id: int, verdict_id: int) -> int:
 def erase_expired_tip_identities() -> int:
     """Erase requesters' identities past FACTCHECK_TIP_RETENTION_DAYS (Celery beat, hourly)."""
     return tips.erase_expired()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def poll_watched_sources() -> int:
+    """Poll the monitored feeds and sitemaps that are due (Celery beat, every minute); returns how many."""
+    return len(polling.poll_due())
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def poll_watched_source(source_id: int) -> str:
+    """Poll one source now, due or not (the admin's "poll now")."""
+    return polling.poll_now(source_id).outcome

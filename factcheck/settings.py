@@ -418,6 +418,9 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.send_tip_reply": {"queue": FACTCHECK_FETCH_QUEUE},
     "claims.tasks.send_due_tip_replies": {"queue": FACTCHECK_FETCH_QUEUE},
     "claims.tasks.queue_tip_replies": {"queue": FACTCHECK_FETCH_QUEUE},
+    # Monitored feeds and sitemaps: fetching.
+    "claims.tasks.poll_watched_sources": {"queue": FACTCHECK_FETCH_QUEUE},
+    "claims.tasks.poll_watched_source": {"queue": FACTCHECK_FETCH_QUEUE},
 }
 # How long the outbox relay waits on the broker before it gives up for this pass.
 FACTCHECK_OUTBOX_PUBLISH_TIMEOUT = envint("FACTCHECK_OUTBOX_PUBLISH_TIMEOUT", 5, minimum=1)
@@ -435,6 +438,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The retry schedule's shortest step is 5 seconds. A run that waited longer
     # than that in the queue is dropped: the next one does the same work.
+    # Polls the monitored feeds and sitemaps that are due (claims.monitoring.polling).
+    "poll-watched-sources": {
+        "task": "claims.tasks.poll_watched_sources",
+        "schedule": 60.0,
+        "options": {"queue": FACTCHECK_FETCH_QUEUE, "expires": 60},
+    },
     "deliver-due-webhooks": {
         "task": "claims.tasks.deliver_due_webhooks",
         "schedule": 5.0,
@@ -583,6 +592,22 @@ FACTCHECK_LINK_CHECK_HOURS = envint("FACTCHECK_LINK_CHECK_HOURS", 24, minimum=1)
 FACTCHECK_LINK_CHECK_BATCH = envint("FACTCHECK_LINK_CHECK_BATCH", 100, minimum=1)
 FACTCHECK_LINK_CHECK_HOST_SECONDS = envint("FACTCHECK_LINK_CHECK_HOST_SECONDS", 10, minimum=0, maximum=3600)
 FACTCHECK_LINK_GONE_AFTER = envint("FACTCHECK_LINK_GONE_AFTER", 3, minimum=1)
+# Outlet monitoring (claims.monitoring): beat polls at most FACTCHECK_MONITOR_BATCH due
+# feeds and sitemaps a minute (one request per host at a time, spaced as the link
+# checker's, FACTCHECK_LINK_CHECK_HOST_SECONDS); a source failing
+# FACTCHECK_MONITOR_FAILING_AFTER polls in a row is shown as failing, and each failure
+# doubles the wait before the next poll (at most FACTCHECK_MONITOR_MAX_BACKOFF_HOURS).
+FACTCHECK_MONITOR_BATCH = envint("FACTCHECK_MONITOR_BATCH", 100, minimum=1)
+FACTCHECK_MONITOR_FAILING_AFTER = envint("FACTCHECK_MONITOR_FAILING_AFTER", 3, minimum=1)
+FACTCHECK_MONITOR_MAX_BACKOFF_HOURS = envint("FACTCHECK_MONITOR_MAX_BACKOFF_HOURS", 24, minimum=1)
+# A new candidate whose stored match with one of our published fact-checks scores at least
+# this is marked a repeat of it. Unset: the triage threshold (FACTCHECK_MATCH_MIN_SCORE, or
+# the matching model's calibrated one).
+FACTCHECK_REPEAT_MIN_SCORE = (
+    envfloat("FACTCHECK_REPEAT_MIN_SCORE", 0.0, minimum=0.0, maximum=1.0)
+    if os.environ.get("FACTCHECK_REPEAT_MIN_SCORE", "").strip()
+    else None
+)
 # Seconds a webhook receiver has to answer a delivery (Standard Webhooks suggests 15 to 30).
 FACTCHECK_WEBHOOK_TIMEOUT = envint("FACTCHECK_WEBHOOK_TIMEOUT", 15, minimum=1, maximum=120)
 

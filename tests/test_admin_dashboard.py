@@ -233,8 +233,9 @@ def test_dashboard_runs_a_constant_number_of_queries(client, reviewer, django_as
     # 8 first publication per claim, 9 first acceptance per published claim,
     # 10 publications per week, 11 open claims per reviewer and status,
     # 12 the status changes of claims that moved in the last 90 days (time in each stage),
-    # 13 claims per tag, 14 the header's unread-notification count, 15 tips per day.
-    with django_assert_max_num_queries(15):
+    # 13 claims per tag, 14 the header's unread-notification count, 15 tips per day,
+    # 16 repeats per fact-check per week (17, their texts, only when there are some).
+    with django_assert_max_num_queries(16):
         response = client.get(URL)
     assert len(response.context["overdue"].oldest) == 20
     assert dashboard_queries(client) == few

@@ -16,11 +16,13 @@ from claims.models import (
     Claim,
     Claimant,
     ClaimantContact,
+    ClaimRepeat,
     ClaimTask,
     Requester,
     Tag,
     Tip,
     Verdict,
+    WatchedSource,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -86,6 +88,18 @@ def everything(people, default_scale):
     draft_only = ClaimFactory(text=f"drafted {SECRET}")
     add_verdict_draft(draft_only, reviewer, headline=f"draft headline {SECRET}")
     add_private_collaboration(public, editor, reviewer)
+    # Monitoring: what the desk watches, how it fails, and a repeat not yet linked.
+    WatchedSource.objects.create(
+        outlet=public.article.outlet,
+        kind="feed",
+        url=f"https://{SECRET.lower()}.example/feed.xml",
+        include_patterns=SECRET,
+        last_error=SECRET,
+    )
+    repeat = ClaimFactory(text=f"repeated {SECRET}")
+    ClaimRepeat.objects.create(
+        claim=repeat, original=public, score=0.9, rating_label=SECRET[:10], rated_at=timezone.now()
+    )
     return public, retracted
 
 

@@ -14,6 +14,7 @@ from . import (  # noqa: F401 (registers the ModelAdmins)
     collaboration,
     evidence,
     matching,
+    monitoring,  # noqa: F401 (registers the ModelAdmins)
     operations,
     tiplines,
     verdicts,

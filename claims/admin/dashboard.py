@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from claims.collaboration.tags import tag_counts
 from claims.models import Claim, ReviewEvent, Tip
+from claims.monitoring.repeats import weekly_repeats
 
 ACCEPTED_EVENT = "claims.claim.accepted"
 PUBLISHED_EVENT = "claims.verdict.published"
@@ -416,5 +417,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "tag_counts": tag_counts(),
         "tip_days": tips_per_day(now),
         "tips_url": reverse("admin:claims_tip_changelist"),
+        "repeats": weekly_repeats(now),
     }
     return render(request, "admin/claims/dashboard.html", context)

@@ -317,9 +317,15 @@ def _queue_spread(
     return len(plan)
 
 
-def reserve_host(host: str, *, now: dt.datetime | None = None) -> float:
-    """Take the host's request slot: 0 when taken, else the seconds until it is free."""
-    spacing = dt.timedelta(seconds=settings.FACTCHECK_LINK_CHECK_HOST_SECONDS)
+def reserve_host(host: str, *, now: dt.datetime | None = None, hold: float | None = None) -> float:
+    """Take the host's request slot: 0 when taken, else the seconds until it is free.
+
+    The slot is held FACTCHECK_LINK_CHECK_HOST_SECONDS, or `hold` seconds when
+    longer: monitoring holds it for a whole fetch and frees it with
+    ``release_host`` when done, so a host gets one request at a time from the
+    link checker and the monitor together.
+    """
+    spacing = dt.timedelta(seconds=max(settings.FACTCHECK_LINK_CHECK_HOST_SECONDS, hold or 0))
     if not spacing:
         return 0.0
     now = now or timezone.now()
@@ -335,6 +341,13 @@ def reserve_host(host: str, *, now: dt.datetime | None = None) -> float:
     next_at = LinkCheckHost.objects.filter(host=host).values_list("next_request_at", flat=True).first()
     # A slot freed between the UPDATE and here: try again very soon.
     return max((next_at - now).total_seconds(), 0.1) if next_at else 0.1
+
+
+def release_host(host: str) -> None:
+    """The request that took the host's slot is done: the next may go
+    FACTCHECK_LINK_CHECK_HOST_SECONDS from now (not from the end of the hold)."""
+    until = timezone.now() + dt.timedelta(seconds=settings.FACTCHECK_LINK_CHECK_HOST_SECONDS)
+    LinkCheckHost.objects.filter(host=host, next_request_at__gt=until).update(next_request_at=until)
 
 
 # --- Recording ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .collaboration import (
 )
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
 from .matching import ClaimMatch, ExternalReview
+from .monitoring import ClaimRepeat, RepeatQueueClaim, WatchedItem, WatchedSource
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
 from .tiplines import Channel, Requester, Tip, TipReply
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
@@ -48,6 +49,10 @@ __all__ = [
     "ReviewEvent",
     "ExternalReview",
     "ClaimMatch",
+    "WatchedSource",
+    "WatchedItem",
+    "ClaimRepeat",
+    "RepeatQueueClaim",
     "new_webhook_secret",
     "new_webhook_message_id",
     "WebhookSubscription",

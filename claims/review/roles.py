@@ -43,6 +43,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         # The tips inbox: editors read readers' requests and mark spam (change).
         "tip": ["view", "change"],
         "tipreply": ["view"],
+        # Outlet monitoring: editors choose what to watch; the Repeats queue is a view of claims.
+        "watchedsource": ["view", "add", "change", "delete"],
+        "watcheditem": ["view"],
+        "repeatqueueclaim": ["view"],
     },
     REVIEWERS: {
         "outlet": ["view", "add"],

@@ -29,7 +29,9 @@ from claims.models import (
     Rating,
     RatingScale,
     Tag,
+    WatchedSource,
 )
+from claims.normalize import url_host
 from claims.review import editing, workflow
 from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
@@ -47,6 +49,7 @@ CHECKLIST = [
     ("Second source for the figure", "yes_no", False, "", "Does an independent source give the same number?"),
 ]
 
+DEMO_FEED = "claims/demo/feed.xml"
 ARTICLE_URL = "https://riverton-gazette.example/news/2026/03/transit-budget-vote"
 ARTICLE_TITLE = "Council splits over free-fare buses as budget vote nears"
 SENTENCES = {
@@ -109,11 +112,15 @@ class Command(BaseCommand):
             self._sample_article(users, scale)
             # In this transaction: the snapshot tasks queued for its commit find them done.
             self._archive_sources()
+            feed = self._monitored_outlet()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /admin/ as:"))
         for username, password, group, superuser in DEMO_USERS:
             role = "superuser" if superuser else group
             note = "" if users[username][1] else "  (existing user: password unchanged)"
             self.stdout.write(f"  {username:<9} password: {password:<20} {role}{note}")
+        self.stdout.write(
+            f'Monitored outlet: {feed.url} (Watched sources in the admin; choose "Poll now" while the server runs).'
+        )
 
     def _users(self):
         User = get_user_model()  # noqa: N806
@@ -326,6 +333,20 @@ class Command(BaseCommand):
             excerpt=excerpt,
             source_type=source_type,
         )
+
+    def _monitored_outlet(self) -> WatchedSource:
+        """A feed served by this very server from the app's static files (claims/static/claims/demo/):
+        the fetcher refuses file:// and, outside tests, loopback addresses, so `make run` lists
+        the server's own host in FACTCHECK_FETCH_TEST_HOSTS."""
+        url = f"{settings.SITE_URL}/{settings.STATIC_URL.strip('/')}/{DEMO_FEED}"
+        outlet, _ = Outlet.objects.get_or_create(
+            domain=url_host(url), defaults={"name": "Riverton Gazette (demo feed)"}
+        )
+        source, _ = WatchedSource.objects.get_or_create(
+            url=url,
+            defaults={"outlet": outlet, "kind": WatchedSource.Kind.FEED, "title": "Riverton Gazette (demo feed)"},
+        )
+        return source
 
     def _archive_sources(self):
         for evidence in Evidence.objects.filter(url__in=SOURCE_PAGES):
