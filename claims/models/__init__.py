@@ -13,6 +13,7 @@ from .articles import Article, Outlet
 from .audit import ReviewEvent
 from .claims import Claim, Claimant, ClaimantContact, validate_span
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
+from .imports import ImportedRecord
 from .matching import ClaimMatch, ExternalReview
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
@@ -36,6 +37,7 @@ __all__ = [
     "ReviewEvent",
     "ExternalReview",
     "ClaimMatch",
+    "ImportedRecord",
     "new_webhook_secret",
     "new_webhook_message_id",
     "WebhookSubscription",

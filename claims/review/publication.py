@@ -68,6 +68,11 @@ def freeze(claim: Claim, draft: Verdict) -> None:
     draft.sources = [source_record(e) for e in claim.evidence.order_by("added_at", "pk")]
 
 
+def public_slug(headline: str, claim_id: int) -> str:
+    """The fact-check's public address, unique by its claim's id."""
+    return f"{slugify(headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim_id}"
+
+
 PUBLIC_RECORD_FIELDS = [
     "claim_text",
     "claimant",
@@ -85,7 +90,7 @@ def publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> dict:
     held = apply_held_changes(claim, draft) if draft.revision > 1 and draft.claim_text else {}
     if not claim.slug:
         # The public address is fixed at first publication: corrections keep it.
-        claim.slug = f"{slugify(draft.headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim.pk}"
+        claim.slug = public_slug(draft.headline, claim.pk)
         claim.save(update_fields=["slug"])
     previous = claim.verdicts.filter(status=Verdict.Status.PUBLISHED).first()
     if previous is not None:
