@@ -42,7 +42,7 @@ def import_published_fact_check(
     """
     when = when or timezone.now()
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("claimant").get(pk=claim_id)
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.status not in IMPORT_STATUSES or claim.verdicts.exists():
             raise ImportRefused(
                 f"claim #{claim.pk} is {claim.get_status_display().lower()} with a verdict already; "
