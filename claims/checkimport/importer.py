@@ -15,7 +15,6 @@ listed in ``STEPS``.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from collections import defaultdict
@@ -41,6 +40,7 @@ class KindReport:
     failed: int = 0
     file: str = ""
     note: str = ""
+    seconds: float = 0.0
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def as_dict(self) -> dict[str, Any]:
@@ -53,6 +53,7 @@ class KindReport:
         }
         if self.file:
             result["file"] = self.file
+            result["seconds"] = round(self.seconds, 2)
         if self.note:
             result["note"] = self.note
         if self.outcomes:
@@ -115,12 +116,6 @@ def title_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def row_digest(row: Row) -> str:
-    """An id for rows of files that carry none (older exports): the row's content."""
-    text = "\x1f".join(f"{k}={v}" for k, v in sorted(row.values.items()))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 class Step:
     """One file of the export. Subclasses set the class attributes and write ``import_batch``."""
 
@@ -178,6 +173,7 @@ def run_import(
             for step, name, rows in planned:
                 kind = report.kind(step.kind)
                 kind.file = name
+                step_started = time.monotonic()
                 step.count(rows, ctx)
                 bar = ProgressBar(progress, step.kind, len(rows))
                 for start in range(0, len(rows), step.batch_size):
@@ -185,6 +181,7 @@ def run_import(
                     _import_batch(step, batch, ctx, name)
                     bar.update(len(batch))
                 bar.close()
+                kind.seconds = time.monotonic() - step_started
             if dry_run:
                 raise DryRunRollback
     except DryRunRollback:

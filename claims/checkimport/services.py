@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from claims.models import Claim, Rating, ReviewEvent, Verdict
+from claims.models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
 from claims.review.publication import freeze, public_slug
 
 from .maps import IMPORT_STATUSES
@@ -18,68 +20,98 @@ ACTOR = "check-import"
 IMPORTED = "claims.claim.imported"
 
 
-class ImportRefused(Exception):
-    """This record cannot be imported as asked; the message is the reason reported for its row."""
+@dataclass(frozen=True)
+class PublishedFactCheck:
+    """A fact-check that was public in Check, for the claim the import created from its item."""
+
+    claim_id: int
+    rating: Rating
+    headline: str
+    summary: str
+    canonical_url: str
+    language: str
+    source: dict  # the Check record it came from, kept in the audit event
 
 
-def import_published_fact_check(
-    claim_id: int,
-    *,
-    rating: Rating,
-    headline: str,
-    summary: str,
-    canonical_url: str,
-    language: str,
-    source: dict,
-    when: dt.datetime | None = None,
-) -> Verdict:
-    """Publish a fact-check that was already public in Check, on a claim the import created.
+def import_published_fact_checks(
+    entries: list[PublishedFactCheck], *, when: dt.datetime | None = None
+) -> tuple[dict[int, Verdict], dict[int, str]]:
+    """Publish fact-checks that were already public in Check, on claims the import created.
 
-    The one place an import writes the public record: the revision is frozen as
-    ``workflow.approve`` would freeze it, the claim keeps Check's URL as its
+    The one place an import writes the public record: each revision is frozen
+    as ``workflow.approve`` freezes it, the claim keeps Check's URL as its
     canonical address, and the audit trail says it was imported. No webhook is
-    sent: subscribers hear of fact-checks published here, not of a desk's history.
+    sent: subscribers hear of fact-checks published here, not of a desk's
+    history. Many at once, in a fixed number of queries (an export holds
+    thousands). Returns the verdicts by claim id, and the claims refused with
+    the reason.
     """
     when = when or timezone.now()
+    verdicts: dict[int, Verdict] = {}
+    refused: dict[int, str] = {}
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().get(pk=claim_id)
-        if claim.status not in IMPORT_STATUSES or claim.verdicts.exists():
-            raise ImportRefused(
-                f"claim #{claim.pk} is {claim.get_status_display().lower()} with a verdict already; "
-                "a published fact-check is imported only onto a claim the import created"
+        ids = [entry.claim_id for entry in entries]
+        claims = {c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        with_verdicts = set(Verdict.objects.filter(claim_id__in=ids).values_list("claim_id", flat=True))
+        claimants = {c.pk: c for c in Claimant.objects.filter(pk__in={c.claimant_id for c in claims.values()} - {None})}
+        evidence = defaultdict(list)
+        for item in Evidence.objects.filter(claim_id__in=ids).order_by("added_at", "pk"):
+            evidence[item.claim_id].append(item)
+        events = []
+        for entry in entries:
+            claim = claims.get(entry.claim_id)
+            if (
+                claim is None
+                or claim.status not in IMPORT_STATUSES
+                or claim.pk in with_verdicts
+                or claim.pk in verdicts
+            ):
+                refused[entry.claim_id] = (
+                    f"claim #{entry.claim_id} is not an imported claim waiting for its fact-check; "
+                    "a published fact-check is imported only onto a claim the import created"
+                )
+                continue
+            claim.claimant = claimants.get(claim.claimant_id)
+            from_status = claim.status
+            if entry.language and not claim.language:
+                claim.language = entry.language
+            verdict = Verdict(
+                claim=claim,
+                revision=1,
+                rating=entry.rating,
+                headline=entry.headline[:200],
+                summary=entry.summary,
+                explanation=entry.summary,
+                status=Verdict.Status.PUBLISHED,
+                published_at=when,
             )
-        from_status = claim.status
-        if language and not claim.language:
-            claim.language = language
-        verdict = Verdict(
-            claim=claim,
-            revision=1,
-            rating=rating,
-            headline=headline[:200],
-            summary=summary,
-            explanation=summary,
-            status=Verdict.Status.PUBLISHED,
-            published_at=when,
+            freeze(claim, verdict, evidence[claim.pk])
+            verdicts[claim.pk] = verdict
+            claim.status = Claim.Status.PUBLISHED
+            claim.status_changed_at = when
+            claim.canonical_url = entry.canonical_url
+            claim.slug = public_slug(entry.headline, claim.pk)
+            claim.version += 1
+            claim.updated_at = when  # bulk_update does not apply auto_now
+            events.append(
+                ReviewEvent(
+                    claim=claim,
+                    action=IMPORTED,
+                    from_status=from_status,
+                    to_status=Claim.Status.PUBLISHED,
+                    actor_username=ACTOR,
+                    data={**entry.source, "canonical_url": entry.canonical_url},
+                )
+            )
+        Verdict.objects.bulk_create(verdicts.values())
+        Claim.objects.bulk_update(
+            [claims[pk] for pk in verdicts],
+            ["status", "status_changed_at", "canonical_url", "slug", "language", "version", "updated_at"],
         )
-        freeze(claim, verdict)
-        verdict.save()
-        claim.status = Claim.Status.PUBLISHED
-        claim.status_changed_at = when
-        claim.canonical_url = canonical_url
-        claim.slug = public_slug(headline, claim.pk)
-        claim.version += 1
-        claim.save(
-            update_fields=["status", "status_changed_at", "canonical_url", "slug", "language", "version", "updated_at"]
-        )
-        ReviewEvent.objects.create(
-            claim=claim,
-            action=IMPORTED,
-            from_status=from_status,
-            to_status=Claim.Status.PUBLISHED,
-            actor_username=ACTOR,
-            data={**source, "verdict_id": verdict.pk, "canonical_url": canonical_url},
-        )
-    return verdict
+        for event in events:
+            event.data["verdict_id"] = verdicts[event.claim_id].pk
+        ReviewEvent.objects.bulk_create(events)
+    return verdicts, refused
 
 
 def create_invitable_user(*, username: str, email: str, name: str, group: Group):

@@ -19,8 +19,8 @@ from claims.models import Claim, Claimant, ExternalReview, ImportedRecord, Ratin
 from claims.normalize import InvalidURL, normalize_url, url_host
 
 from .csvfiles import Row
-from .importer import Context, KeptForLater, Step, row_digest
-from .services import ACTOR, IMPORTED, ImportRefused, create_invitable_user, import_published_fact_check
+from .importer import Context, KeptForLater, Step, title_key
+from .services import ACTOR, IMPORTED, PublishedFactCheck, create_invitable_user, import_published_fact_checks
 
 # Check's Media.type (its STI class) -> what the claim carries.
 MEDIA_TYPES = {
@@ -36,6 +36,8 @@ MEDIA_TYPES = {
     "": "blank",
 }
 _http_url = URLValidator(schemes=["http", "https"])
+PUBLISHED = "published on its item's claim"
+UNPUBLISHED = "kept: not published in Check"
 
 
 def existing_records(ctx: Context, kind: str, external_ids: Sequence[str]) -> dict[str, ImportedRecord]:
@@ -258,28 +260,39 @@ class FactCheckStep(Step):
     kind = "fact_check"
     files = ("workspace_fact_checks_data.csv",)
     required = ("ID", "Title", "Report Status")
-    batch_size = 200
 
     def import_batch(self, rows, ctx, file):
         report = ctx.report.kind(self.kind)
         known = existing_records(ctx, self.kind, [row.get("ID") for row in rows])
         ratings = {r.label: r for r in Rating.objects.filter(scale__is_default=True)}
-        records, outcomes, failures, skipped = [], [], [], 0
+        planned, to_publish, failures, skipped = [], [], [], 0
         for row in rows:
             if row.get("ID") in known:
                 skipped += 1
                 continue
             try:
-                record, outcome = self._one(row, ctx, ratings)
-            except (ValueError, ImportRefused) as exc:
+                record, outcome, entry = self._plan(row, ctx, ratings)
+            except ValueError as exc:
                 failures.append((row, str(exc)))
                 continue
+            planned.append((row, record, outcome))
+            if entry is not None:
+                to_publish.append(entry)
+        verdicts, refused = import_published_fact_checks(to_publish)
+        claim_type = ContentType.objects.get_for_model(Claim)
+        records, outcomes = [], []
+        for row, record, outcome in planned:
+            if outcome == PUBLISHED:
+                if record.object_id in refused:
+                    failures.append((row, refused[record.object_id]))
+                    continue
+                record.content_type = claim_type
             records.append(record)
             outcomes.append(outcome)
         ImportedRecord.objects.bulk_create(records)
         for outcome in outcomes:
             report.outcomes[outcome] += 1
-            if outcome == "kept: not published in Check":
+            if outcome == UNPUBLISHED:
                 report.kept_for_later += 1
             else:
                 report.created += 1
@@ -287,7 +300,9 @@ class FactCheckStep(Step):
         for row, reason in failures:
             ctx.report.error(file, row, reason, self.kind)
 
-    def _one(self, row: Row, ctx: Context, ratings: dict[str, Rating]) -> tuple[ImportedRecord, str]:
+    def _plan(
+        self, row: Row, ctx: Context, ratings: dict[str, Rating]
+    ) -> tuple[ImportedRecord, str, PublishedFactCheck | None]:
         title, summary = row.get("Title"), row.get("Summary")
         url = http_url(row.get("URL")) if row.get("URL") else ""
         language = row.get("Language").lower()[:16]
@@ -301,13 +316,14 @@ class FactCheckStep(Step):
         imported = row.get("Imported?").lower() in {"true", "yes", "1"}
         published = row.get("Report Status").lower() == "published"
         if not imported and not published:
-            return record, "kept: not published in Check"
-        claim_id = ctx.items_by_title.get(" ".join(title.split()).casefold())
+            return record, UNPUBLISHED, None
+        claim_id = ctx.items_by_title.get(title_key(title))
         target = ctx.item_targets.get(claim_id) if claim_id else None
         rating = ratings.get(target.rating) if target and target.rating else None
         if not imported and rating is not None:
-            verdict = import_published_fact_check(
-                claim_id,
+            record.object_id = claim_id
+            entry = PublishedFactCheck(
+                claim_id=claim_id,
                 rating=rating,
                 headline=title,
                 summary=summary or title,
@@ -315,9 +331,7 @@ class FactCheckStep(Step):
                 language=language,
                 source={"source": ctx.source, "kind": self.kind, "external_id": row.get("ID")},
             )
-            record.content_type = ContentType.objects.get_for_model(Claim)
-            record.object_id = verdict.claim_id
-            return record, "published on its item's claim"
+            return record, PUBLISHED, entry
         # From elsewhere, or published without a rating the export can tell: a reference, attributed to its publisher.
         if not url:
             raise ValueError("no URL: a fact-check without its item's rating is kept as a reference, which needs one")
@@ -337,8 +351,8 @@ class FactCheckStep(Step):
         record.content_type = ContentType.objects.get_for_model(ExternalReview)
         record.object_id = review.pk
         if imported:
-            return record, "reference: imported into Check from elsewhere"
-        return record, "reference: no item or rating for it in the export"
+            return record, "reference: imported into Check from elsewhere", None
+        return record, "reference: no item or rating for it in the export", None
 
 
 class ExplainerStep(Step):
@@ -394,5 +408,3 @@ STEPS: tuple[Step, ...] = (
     TiplineRequestStep(),
     NewsletterStep(),
 )
-
-__all__ = ["STEPS", "row_digest"]

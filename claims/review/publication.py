@@ -55,8 +55,9 @@ def apply_held_changes(claim: Claim, draft: Verdict) -> dict:
     return changes
 
 
-def freeze(claim: Claim, draft: Verdict) -> None:
-    """Copy into the revision what the public will read of the claim and its sources."""
+def freeze(claim: Claim, draft: Verdict, evidence: list | None = None) -> None:
+    """Copy into the revision what the public will read of the claim and its sources
+    (``evidence``: the claim's, in order, when the caller read them for many claims at once)."""
     claimant = claim.claimant
     draft.claim_text = claim.text
     draft.claimant = claimant
@@ -65,7 +66,9 @@ def freeze(claim: Claim, draft: Verdict) -> None:
     draft.claimant_description = claimant.description if claimant else ""
     draft.claimed_on = claim.claimed_on
     draft.language = claim.language
-    draft.sources = [source_record(e) for e in claim.evidence.order_by("added_at", "pk")]
+    if evidence is None:
+        evidence = claim.evidence.order_by("added_at", "pk")
+    draft.sources = [source_record(e) for e in evidence]
 
 
 def public_slug(headline: str, claim_id: int) -> str:
