@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from claims.checkimport.maps import DEFAULT_STATUS_MAP
+from claims.checkimport.services import PublishedFactCheck, import_published_fact_checks
 from claims.matching import backends
 from claims.models import Claim, Claimant, ExternalReview, ImportedRecord, ReviewEvent, Verdict
 from claims.review.roles import EDITORS, REVIEWERS
@@ -269,3 +270,24 @@ def test_imported_emails_never_reach_a_public_surface(client, export_zip, defaul
         body = response.content.decode()
         assert SECRET_EMAIL not in body and "zzsecret" not in body.lower(), url
         assert "desk.example" not in body.replace("riverton-desk.example", ""), url
+
+
+def test_a_published_fact_check_is_imported_once_onto_a_claim(export_zip, default_scale, roles):
+    run(export_zip)
+    record = ImportedRecord.objects.get(kind="fact_check", external_id="201")
+    claim = Claim.objects.get(pk=record.object_id)
+    entry = PublishedFactCheck(
+        claim_id=claim.pk,
+        rating=claim.verdicts.get().rating,
+        headline="again",
+        summary="again",
+        canonical_url="https://elsewhere.example/x",
+        language="en",
+        source={},
+    )
+    verdicts, refused = import_published_fact_checks([entry])
+    assert verdicts == {}
+    assert "is not an imported claim waiting for its fact-check" in refused[claim.pk]
+    claim.refresh_from_db()
+    assert claim.canonical_url == "https://riverton-desk.example/checks/free-buses"
+    assert claim.verdicts.count() == 1
