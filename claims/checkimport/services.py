@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from claims.models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
+from claims.models.bulk import insert_objects
 from claims.review.publication import freeze, public_slug
 
 from .maps import IMPORT_STATUSES
@@ -92,7 +93,7 @@ def import_published_fact_checks(
             claim.canonical_url = entry.canonical_url
             claim.slug = public_slug(entry.headline, claim.pk)
             claim.version += 1
-            claim.updated_at = when  # bulk_update does not apply auto_now
+            claim.updated_at = when
             events.append(
                 ReviewEvent(
                     claim=claim,
@@ -103,15 +104,33 @@ def import_published_fact_checks(
                     data={**entry.source, "canonical_url": entry.canonical_url},
                 )
             )
-        Verdict.objects.bulk_create(verdicts.values())
-        Claim.objects.bulk_update(
-            [claims[pk] for pk in verdicts],
-            ["status", "status_changed_at", "canonical_url", "slug", "language", "version", "updated_at"],
-        )
+        insert_objects(list(verdicts.values()))
+        _mark_published([claims[pk] for pk in verdicts], when)
         for event in events:
             event.data["verdict_id"] = verdicts[event.claim_id].pk
-        ReviewEvent.objects.bulk_create(events)
+        insert_objects(events)
     return verdicts, refused
+
+
+def _mark_published(claims: list[Claim], when: dt.datetime) -> None:
+    """The claims' new state in one UPDATE per chunk. bulk_update's CASE expressions
+    cost more in Python than the whole rest of a batch; a join on the new values does not."""
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    for start in range(0, len(claims), 200):
+        chunk = claims[start : start + 200]
+        values = " UNION ALL ".join(
+            "SELECT CAST(%s AS bigint) AS id, CAST(%s AS text) AS slug, CAST(%s AS text) AS url, CAST(%s AS text) AS lang"
+            for _ in chunk
+        )
+        params = [Claim.Status.PUBLISHED, when, when]
+        for claim in chunk:
+            params += [claim.pk, claim.slug, claim.canonical_url, claim.language]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, status_changed_at = %s, updated_at = %s, version = version + 1, "  # noqa: S608 (a constant table name)
+                f"slug = v.slug, canonical_url = v.url, language = v.lang FROM ({values}) AS v WHERE {table}.id = v.id",
+                params,
+            )
 
 
 def create_invitable_user(*, username: str, email: str, name: str, group: Group):

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from claims.matching.triage import queue_matching
 from claims.models import Claim, Claimant, ExternalReview, ImportedRecord, Rating, ReviewEvent
+from claims.models.bulk import insert_objects
 from claims.normalize import InvalidURL, normalize_url, url_host
 
 from .csvfiles import Row
@@ -166,28 +167,37 @@ class ItemStep(Step):
         for _, claim, _, _ in planned:
             claim.claimant = claimants.get(claim.claimant_name.lower()) if claim.claimant_name else None
             claims.append(claim)
-        Claim.objects.bulk_create(claims)
+        insert_objects(claims)
         claim_type = ContentType.objects.get_for_model(Claim)
-        ReviewEvent.objects.bulk_create(
-            ReviewEvent(
-                claim=claim,
-                action=IMPORTED,
-                to_status=claim.status,
-                actor_username=ACTOR,
-                data={"source": ctx.source, "kind": self.kind, "external_id": row.get("ID"), "check_status": status},
-            )
-            for row, claim, status, _ in planned
+        insert_objects(
+            [
+                ReviewEvent(
+                    claim=claim,
+                    action=IMPORTED,
+                    to_status=claim.status,
+                    actor_username=ACTOR,
+                    data={
+                        "source": ctx.source,
+                        "kind": self.kind,
+                        "external_id": row.get("ID"),
+                        "check_status": status,
+                    },
+                )
+                for row, claim, status, _ in planned
+            ]
         )
-        ImportedRecord.objects.bulk_create(
-            ImportedRecord(
-                source=ctx.source,
-                kind=self.kind,
-                external_id=row.get("ID"),
-                content_type=claim_type,
-                object_id=claim.pk,
-                data=data,
-            )
-            for row, claim, _, data in planned
+        insert_objects(
+            [
+                ImportedRecord(
+                    source=ctx.source,
+                    kind=self.kind,
+                    external_id=row.get("ID"),
+                    content_type=claim_type,
+                    object_id=claim.pk,
+                    data=data,
+                )
+                for row, claim, _, data in planned
+            ]
         )
         queue_matching(claim.pk for claim in claims)
         for _row, claim, status, data in planned:
