@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from io import StringIO
 
+import psycopg
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from claims.checkimport.maps import DEFAULT_STATUS_MAP
 from claims.checkimport.services import PublishedFactCheck, import_published_fact_checks
@@ -291,3 +294,20 @@ def test_a_published_fact_check_is_imported_once_onto_a_claim(export_zip, defaul
     claim.refresh_from_db()
     assert claim.canonical_url == "https://riverton-desk.example/checks/free-buses"
     assert claim.verdicts.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_import_of_the_same_workspace_at_once_is_refused(export_zip, default_scale, roles):
+    if connection.vendor != "postgresql":
+        pytest.skip("the session lock is PostgreSQL's; SQLite takes one writer at a time")
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        key = int.from_bytes(hashlib.sha256(b"checkimport:check:42").digest()[:8], "big", signed=True)
+        other.execute("SELECT pg_advisory_lock(%s)", [key])
+        with pytest.raises(CommandError, match="another import of check:42 is running"):
+            run(export_zip)
+        assert Claim.objects.count() == 0 and ImportedRecord.objects.count() == 0
+        other.execute("SELECT pg_advisory_unlock(%s)", [key])
+        assert run(export_zip)["kinds"]["item"]["created"] == 6
+    finally:
+        other.close()

@@ -15,14 +15,15 @@ listed in ``STEPS``.
 
 from __future__ import annotations
 
-import sys
+import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from .archive import Export
 from .csvfiles import Row, read_rows
@@ -169,7 +170,7 @@ def run_import(
     ctx.source = workspace_source(planned)
     report.source = ctx.source
     try:
-        with transaction.atomic() if dry_run else _no_transaction():
+        with one_import_at_a_time(ctx.source), transaction.atomic() if dry_run else nullcontext():
             for step, name, rows in planned:
                 kind = report.kind(step.kind)
                 kind.file = name
@@ -190,12 +191,28 @@ def run_import(
     return report
 
 
-class _no_transaction:
-    def __enter__(self):
-        return self
+class ImportBusy(Exception):
+    """Another import of the same workspace is running."""
 
-    def __exit__(self, *exc):
-        return False
+
+@contextmanager
+def one_import_at_a_time(source: str) -> Iterator[None]:
+    """Two imports of one workspace at once would race for the same records, each
+    batch of the second failing row by row: the second is refused at the start instead.
+    A PostgreSQL session lock; SQLite takes one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = int.from_bytes(hashlib.sha256(f"checkimport:{source}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            raise ImportBusy(f"another import of {source} is running; run this one when it has finished.")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def _import_batch(step: Step, batch: Sequence[Row], ctx: Context, file: str) -> None:
@@ -247,7 +264,3 @@ class ProgressBar:
         else:
             self.stream.write(f"{self.label}: {self.done:,} row(s) read\n")
         self.stream.flush()
-
-
-def stderr() -> TextIO:
-    return sys.stderr

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.checkimport.archive import ArchiveError, Export
 from claims.checkimport.csvfiles import ExportFormatError
-from claims.checkimport.importer import Report, run_import
+from claims.checkimport.importer import ImportBusy, Report, run_import
 from claims.checkimport.maps import MapError, load_status_map
 from claims.checkimport.steps import STEPS
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             statuses = load_status_map(status_map)
             with Export(path) as export:
                 report = run_import(export, STEPS, status_map=statuses, dry_run=dry_run, progress=self.stderr._out)
-        except (ArchiveError, ExportFormatError, MapError) as exc:
+        except (ArchiveError, ExportFormatError, MapError, ImportBusy) as exc:
             raise CommandError(f"{exc} Nothing was imported.") from None
         if format == "json":
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
