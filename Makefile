@@ -39,6 +39,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.triage_queue $(BENCH_ARGS)
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.check_import
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.tiplines

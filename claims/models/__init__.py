@@ -24,6 +24,7 @@ from .collaboration import (
     Tag,
 )
 from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
+from .imports import ImportedRecord
 from .matching import ClaimMatch, ExternalReview
 from .monitoring import ClaimRepeat, RepeatQueueClaim, WatchedItem, WatchedSource
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
@@ -53,6 +54,7 @@ __all__ = [
     "WatchedItem",
     "ClaimRepeat",
     "RepeatQueueClaim",
+    "ImportedRecord",
     "new_webhook_secret",
     "new_webhook_message_id",
     "WebhookSubscription",

@@ -51,6 +51,13 @@ def validate_span(text: str, start: int, end: int, sentence: str = "") -> None:
         raise ValidationError({"sentence": "The sentence is not the article text at that span."})
 
 
+def public_url(slug: str | None, canonical_url: str = "") -> str:
+    """A published fact-check's address (``Claim.public_url``, for the API's rows without instances)."""
+    if canonical_url:
+        return canonical_url
+    return f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else ""
+
+
 class Claim(models.Model):
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Candidate"
@@ -130,6 +137,14 @@ class Claim(models.Model):
         editable=False,
         help_text="Public address of the fact-check, set when it is first published and never changed.",
     )
+    canonical_url = models.URLField(
+        "canonical URL",
+        max_length=2000,
+        blank=True,
+        editable=False,
+        help_text="Where the published fact-check lives when it was first published elsewhere "
+        "(imported from Meedan Check); empty for fact-checks published here.",
+    )
     # Optimistic locking: every workflow transition checks and increments it.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -197,8 +212,9 @@ class Claim(models.Model):
 
     @property
     def public_url(self) -> str:
-        """Where the published fact-check lives, under SITE_URL ('' before first publication)."""
-        return f"{settings.SITE_URL}/fact-checks/{self.slug}/" if self.slug else ""
+        """Where the published fact-check lives: its canonical URL when it was
+        published elsewhere first, else under SITE_URL ('' before first publication)."""
+        return public_url(self.slug, self.canonical_url)
 
     def clean(self):
         self.validate_span()

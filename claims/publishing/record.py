@@ -15,11 +15,11 @@ import datetime as dt
 from collections import defaultdict
 
 import orjson
-from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
 from claims.models import Claim, Rating, Verdict
+from claims.models.claims import public_url
 
 
 def published_fact_checks() -> QuerySet[Verdict]:
@@ -202,7 +202,7 @@ def _iso_sql(column: str) -> str:
 # Tables and columns are constants; values only ever go in as parameters.
 _RECORDS_SQL = f"""
 SELECT
-    v.id, v.updated_at, c.updated_at, c.id, c.slug, v.claim_text,
+    v.id, v.updated_at, c.updated_at, c.id, c.slug, c.canonical_url, v.claim_text,
     v.claimant_name, v.claimant_kind, v.claimant_description, v.claimed_on,
     v.headline, r.label, r.value,
     (SELECT max(x.value) FROM claims_rating x WHERE x.scale_id = r.scale_id),
@@ -257,14 +257,14 @@ def _sql_records(where: str, params: list) -> list[tuple[int, dt.datetime, dict,
         rows = cursor.fetchall()
     result = []
     for (
-        verdict_id, verdict_updated, claim_updated, claim_id, slug, text,
+        verdict_id, verdict_updated, claim_updated, claim_id, slug, canonical_url, text,
         claimant_name, claimant_kind, claimant_description, claimed_on,
         headline, label, value, best, worst, definition, scale_name, scale_version, summary, explanation, revision,
         first_published, published_at, language, sources, corrections, appearances,
     ) in rows:  # fmt: skip
         record = {
             "id": claim_id,
-            "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
+            "url": public_url(slug, canonical_url),
             "claim": text,
             "claimant": public_claimant(claimant_name, claimant_kind, claimant_description),
             "claim_date": _iso(claimed_on),
@@ -309,6 +309,7 @@ _ROW_FIELDS = (
     "published_at",
     "updated_at",
     "claim__slug",
+    "claim__canonical_url",
     "claim_text",
     "claimed_on",
     "language",
@@ -403,10 +404,9 @@ def _orm_record(row: dict, revisions: list, duplicates: list) -> dict:
             appearances.append(
                 {"url": url, "title": title, "outlet": outlet, "published_at": _iso(article_published_at)}
             )
-    slug = row["claim__slug"]
     return {
         "id": row["claim_id"],
-        "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
+        "url": public_url(row["claim__slug"], row["claim__canonical_url"]),
         "claim": row["claim_text"],
         "claimant": public_claimant(row["claimant_name"], row["claimant_kind"], row["claimant_description"]),
         "claim_date": _iso(row["claimed_on"]),

@@ -59,8 +59,9 @@ def apply_held_changes(claim: Claim, draft: Verdict) -> dict:
     return changes
 
 
-def freeze(claim: Claim, draft: Verdict) -> None:
-    """Copy into the revision what the public will read of the claim and its sources."""
+def freeze(claim: Claim, draft: Verdict, evidence: list | None = None) -> None:
+    """Copy into the revision what the public will read of the claim and its sources
+    (``evidence``: the claim's, in order, when the caller read them for many claims at once)."""
     claimant = claim.claimant
     draft.claim_text = claim.text
     draft.claimant = claimant
@@ -69,7 +70,14 @@ def freeze(claim: Claim, draft: Verdict) -> None:
     draft.claimant_description = claimant.description if claimant else ""
     draft.claimed_on = claim.claimed_on
     draft.language = claim.language
-    draft.sources = [source_record(e) for e in claim.evidence.order_by("added_at", "pk")]
+    if evidence is None:
+        evidence = claim.evidence.order_by("added_at", "pk")
+    draft.sources = [source_record(e) for e in evidence]
+
+
+def public_slug(headline: str, claim_id: int) -> str:
+    """The fact-check's public address, unique by its claim's id."""
+    return f"{slugify(headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim_id}"
 
 
 PUBLIC_RECORD_FIELDS = [
@@ -89,7 +97,7 @@ def publish_draft(claim: Claim, draft: Verdict, when: dt.datetime) -> dict:
     held = apply_held_changes(claim, draft) if draft.revision > 1 and draft.claim_text else {}
     if not claim.slug:
         # The public address is fixed at first publication: corrections keep it.
-        claim.slug = f"{slugify(draft.headline, allow_unicode=True)[:100].strip('-') or 'fact-check'}-{claim.pk}"
+        claim.slug = public_slug(draft.headline, claim.pk)
         claim.save(update_fields=["slug"])
     previous = claim.verdicts.filter(status=Verdict.Status.PUBLISHED).first()
     if previous is not None:
