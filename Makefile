@@ -21,6 +21,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 # Serve the app on the embedded default (SQLite, tasks in-process) unless
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Debug is on unless you turn it off.
 run: export DJANGO_DEBUG ?= 1
+# In debug without SITE_URL, links made outside a request point at this port.
+run: export PORT := $(PORT)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo

@@ -328,7 +328,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, admin.
                 for t in workflow.available_transitions(obj, request.user)
             ]
             context["claim_contacts"] = list(obj.contacts.all())
-            context["source_problems"] = workflow.source_problems(obj)
+            context["source_problems"] = workflow.source_problems(obj, publishing=obj.status == Claim.Status.IN_REVIEW)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def transition_view(self, request, object_id, action):

@@ -12,7 +12,14 @@ Migrations name ``claims.models.new_webhook_secret`` and
 from .articles import Article, Outlet
 from .audit import ReviewEvent
 from .claims import Claim, Claimant, ClaimantContact, validate_span
-from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
+from .evidence import (
+    ARCHIVE_OVERRIDE_FIELDS,
+    ARCHIVE_OVERRIDE_MAX_LENGTH,
+    LINK_RECORD_FIELDS,
+    Evidence,
+    EvidenceCheck,
+    LinkCheckHost,
+)
 from .matching import ClaimMatch, ExternalReview
 from .operations import APIKey, OutboxMessage, ServiceHeartbeat
 from .verdicts import FROZEN_REVISION_WRITABLE, Rating, RatingScale, Verdict
@@ -25,6 +32,8 @@ __all__ = [
     "validate_span",
     "Claim",
     "ClaimantContact",
+    "ARCHIVE_OVERRIDE_FIELDS",
+    "ARCHIVE_OVERRIDE_MAX_LENGTH",
     "LINK_RECORD_FIELDS",
     "Evidence",
     "EvidenceCheck",

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.siteurl import fact_check_url
+
 from .articles import Article
 from .querysets import TRIAGE_ORDERING, ClaimQuerySet
 
@@ -197,8 +199,8 @@ class Claim(models.Model):
 
     @property
     def public_url(self) -> str:
-        """Where the published fact-check lives, under SITE_URL ('' before first publication)."""
-        return f"{settings.SITE_URL}/fact-checks/{self.slug}/" if self.slug else ""
+        """Where the published fact-check lives ('' before first publication): claims.siteurl."""
+        return fact_check_url(self.slug)
 
     def clean(self):
         self.validate_span()

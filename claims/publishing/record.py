@@ -15,11 +15,11 @@ import datetime as dt
 from collections import defaultdict
 
 import orjson
-from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
 from claims.models import Claim, Rating, Verdict
+from claims.siteurl import fact_check_url
 
 
 def published_fact_checks() -> QuerySet[Verdict]:
@@ -126,6 +126,8 @@ def public_sources(sources: list[dict]) -> list[dict]:
             "excerpt": source["excerpt"],
             "snapshot_sha256": source["snapshot_sha256"],
             "snapshot_date": source["snapshot_date"],
+            # Revisions frozen before overrides existed have no such key: they cited archived sources or none.
+            "not_archived_reason": source.get("not_archived_reason"),
         }
         for source in sources
     ]
@@ -264,7 +266,7 @@ def _sql_records(where: str, params: list) -> list[tuple[int, dt.datetime, dict,
     ) in rows:  # fmt: skip
         record = {
             "id": claim_id,
-            "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
+            "url": fact_check_url(slug),
             "claim": text,
             "claimant": public_claimant(claimant_name, claimant_kind, claimant_description),
             "claim_date": _iso(claimed_on),
@@ -406,7 +408,7 @@ def _orm_record(row: dict, revisions: list, duplicates: list) -> dict:
     slug = row["claim__slug"]
     return {
         "id": row["claim_id"],
-        "url": f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else "",
+        "url": fact_check_url(slug),
         "claim": row["claim_text"],
         "claimant": public_claimant(row["claimant_name"], row["claimant_kind"], row["claimant_description"]),
         "claim_date": _iso(row["claimed_on"]),

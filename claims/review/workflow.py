@@ -253,10 +253,19 @@ def _draft(claim: Claim) -> Verdict | None:
     return claim.verdicts.filter(status=Verdict.Status.DRAFT).select_related("rating", "author").first()
 
 
-def source_problems(claim: Claim) -> list[str]:
-    """Why the claim's evidence does not meet the source policy (empty when it does)."""
+def source_problems(claim: Claim, *, publishing: bool = False) -> list[str]:
+    """Why the claim's evidence does not meet the source policy (empty when it does).
+
+    To publish, every source must be archived (its reference snapshot taken) or
+    cited without its archive by an editor's override with a public reason; only
+    such sources count towards the policy then. Submitting for review does not
+    wait for the archive: the snapshots are taken in the background meanwhile.
+    """
     minimum = settings.FACTCHECK_MIN_INDEPENDENT_SOURCES
     evidence = list(claim.evidence.all())
+    unarchived = [e for e in evidence if not e.citable]
+    if publishing:
+        evidence = [e for e in evidence if e.citable]
     domains = {registrable_domain(e.url) for e in evidence} - {""}
     problems = []
     if len(domains) < minimum:
@@ -266,6 +275,12 @@ def source_problems(claim: Claim) -> list[str]:
         )
     if not any(e.stance in (e.Stance.SUPPORTS, e.Stance.REFUTES) for e in evidence):
         problems.append("Needs at least one source that supports or refutes the claim.")
+    if publishing:
+        problems.extend(
+            f"The source {e.title or e.url} is not archived yet ({e.snapshot_error or 'its snapshot is queued'}): "
+            "wait for the archive, re-check the source, or an editor cites it without the archive, giving the reason."
+            for e in unarchived
+        )
     return problems
 
 
@@ -282,7 +297,7 @@ def _require_ready_to_publish(claim: Claim, transition: Transition) -> Verdict:
             errors.setdefault("verdict", []).append(f"The rating {draft.rating.label!r} is retired; choose another.")
         if draft.revision > 1 and not draft.correction_note.strip():
             errors.setdefault("verdict", []).append("A correction needs a public correction note on the draft.")
-    problems = source_problems(claim)
+    problems = source_problems(claim, publishing=transition.action == "approve")
     if problems:
         errors["evidence"] = problems
     if errors:

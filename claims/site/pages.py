@@ -20,6 +20,7 @@ from claims.models import Claim, RatingScale, Verdict
 from claims.publishing import claimreview
 from claims.publishing.filters import FactCheckFilter
 from claims.publishing.record import fact_check, published_fact_checks
+from claims.siteurl import fact_check_url
 
 
 @require_safe
@@ -165,7 +166,7 @@ class FactCheckFeed(Feed):
         return f"/fact-checks/{verdict.claim.slug}/"
 
     def item_guid(self, verdict):
-        return f"{settings.SITE_URL}/fact-checks/{verdict.claim.slug}/#revision-{verdict.revision}"
+        return f"{fact_check_url(verdict.claim.slug)}#revision-{verdict.revision}"
 
     def item_pubdate(self, verdict):
         return verdict.published_at

@@ -256,6 +256,8 @@ class Command(BaseCommand):
                 },
             )
             workflow.submit(cost.pk, by=reviewer, note="Two official sources agree.")
+            # Publication waits for every source's archive.
+            self._archive_sources()
             workflow.approve(cost.pk, by=editor)
 
     def _evidence(self, claim, user, url, title, publisher, excerpt, stance, source_type):
