@@ -338,7 +338,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: Redoc's defaults (Montserrat, Roboto) would be looked for elsewhere.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {"fontFamily": "system-ui, sans-serif", "headings": {"fontFamily": "system-ui, sans-serif"}}
+        },
+    },
+    # Operation names and tags without the version ("fact_checks_list", not "v1_fact_checks_list").
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Tags in the order the docs show them, public first; each operation's tag and summary (claims/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.group_operations",
+    ],
 }
+
 _anon_rate = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
 try:
     _count, _period = _anon_rate.split("/")

@@ -31,6 +31,7 @@ urlpatterns = [
     path("fact-checks/feed/", pages.FactCheckFeed(), name="fact-check-feed"),
     path("fact-checks/<str:slug>/", pages.fact_check_detail, name="fact-check-detail"),
     path("methodology/", pages.methodology, name="methodology"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("corrections/", pages.corrections, name="corrections"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/dashboard/", admin.site.admin_view(dashboard.dashboard_view), name="claims-dashboard"),
