@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from claims.admin import dashboard
+from claims.api import docs
 from claims.site import health, pages
 
 admin.site.site_header = "Fact-check desk"
@@ -39,4 +40,5 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("api/docs/redoc.standalone.js", docs.redoc_bundle_view, name="api-docs-redoc"),
 ]
