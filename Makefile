@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format migrations-check deploy-check worker beat clean
+.PHONY: run test bench lint format migrations-check deploy-check worker beat clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's pictures (docs/img/): the demo data on a throw-away SQLite database,
+# served on a free port and photographed at 1366 x 768 with Playwright and /usr/bin/chromium.
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python tools/screenshots.py
 
 # Renders the admin triage queue on an empty database and with 100,000 claims,
 # then times ingestion of local HTML files against its extraction-only floor;
