@@ -34,7 +34,7 @@ test: $(VENV)/.dev-installed
 # The README's pictures (docs/img/): the demo data on a throw-away SQLite database,
 # served on a free port and photographed at 1366 x 768 with Playwright and /usr/bin/chromium.
 screenshots: $(VENV)/.dev-installed
-	$(BIN)/python tools/screenshots.py
+	$(BIN)/python -m tools.screenshots
 
 # Renders the admin triage queue on an empty database and with 100,000 claims,
 # then times ingestion of local HTML files against its extraction-only floor;

@@ -19,22 +19,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img"
-CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1366, "height": 768}
 EDITOR = ("editor", "demo-editor-pass")
-# As tests/test_e2e_admin_workflow.py launches it: without the background calls
-# to Google's hosts, which a closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
