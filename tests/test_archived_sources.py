@@ -153,7 +153,7 @@ def test_an_editor_overrides_in_the_admin_and_a_reviewer_is_refused(in_review, e
 
 def test_methodology_says_what_happens_to_sources_that_are_not_archived(client, default_scale):
     text = " ".join(lxml.html.fromstring(client.get("/methodology/").content).text_content().split())
-    assert "cannot be approved for publication until every source it cites is archived" in text
-    assert "only archived sources count" in text
+    assert "cannot be approved for publication until every source it cites is archived or" in text
+    assert "a source still waiting for its archive does not count towards the rule above" in text
     assert 'published next to the source as "not archived: …"' in text
     assert "recorded in our internal audit trail" in text
