@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format migrations-check deploy-check worker beat clean
+.PHONY: run test bench lint format migrations-check deploy-check worker beat clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: export DJANGO_DEBUG ?= 1
 # The demo's monitored outlet is a feed this server serves itself (claims/static/claims/demo/).
 run: export FACTCHECK_FETCH_TEST_HOSTS ?= $(HOST)
+# In debug without SITE_URL, links made outside a request point at this port.
+run: export PORT := $(PORT)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
@@ -30,6 +32,11 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's pictures (docs/img/): the demo data on a throw-away SQLite database,
+# served on a free port and photographed at 1366 x 768 with Playwright and /usr/bin/chromium.
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python -m tools.screenshots
 
 # Renders the admin triage queue on an empty database and with 100,000 claims,
 # then times ingestion of local HTML files against its extraction-only floor, and a round of

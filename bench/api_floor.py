@@ -48,7 +48,9 @@ SELECT
     (SELECT coalesce(json_agg(json_build_object(
                 'url', e.url, 'title', e.title, 'publisher', e.publisher, 'stance', e.stance,
                 'source_type', e.source_type, 'excerpt', e.excerpt,
-                'snapshot_sha256', nullif(e.snapshot_sha256, ''), 'snapshot_date', {_iso("e.snapshot_fetched_at")}
+                'snapshot_sha256', nullif(e.snapshot_sha256, ''), 'snapshot_date', {_iso("e.snapshot_fetched_at")},
+                'not_archived_reason', CASE WHEN e.snapshot_fetched_at IS NULL
+                                            THEN nullif(e.archive_override_reason, '') END
             ) ORDER BY e.added_at, e.id), '[]')
      FROM claims_evidence e WHERE e.claim_id = c.id AND e.added_at <= v.published_at),
     (SELECT coalesce(json_agg(json_build_object(

@@ -52,6 +52,7 @@ def configure_environment(database_url: str, static_root: str) -> None:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "testserver",
+            "SITE_URL": "http://testserver",
             "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_SESSION_COOKIE_SECURE": "0",
             "DJANGO_CSRF_COOKIE_SECURE": "0",

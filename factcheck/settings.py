@@ -106,8 +106,18 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"https://factcheck.example.org; got {_origin!r}"
         )
 
-# The public base URL that published fact-checks live under (ClaimReview `url`).
-SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public base URL that published fact-checks live under (ClaimReview `url`,
+# the API's `url`, the feed, webhooks). Required in production, where it is the
+# only source of public links. In debug it may be left unset: links then follow
+# the address each request came to (claims.siteurl), and work done outside a
+# request (tasks, commands) uses http://127.0.0.1:$PORT, the port `make run` serves.
+SITE_URL = envurl("SITE_URL", "").rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set unless DJANGO_DEBUG is on: the public base URL of this deployment, "
+        "such as https://factcheck.example.org"
+    )
+DEBUG_SITE_URL = f"http://127.0.0.1:{envint('PORT', 8000, minimum=1, maximum=65535)}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -132,6 +142,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "claims.siteurl.RequestSiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -327,7 +338,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: Redoc's defaults (Montserrat, Roboto) would be looked for elsewhere.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {"fontFamily": "system-ui, sans-serif", "headings": {"fontFamily": "system-ui, sans-serif"}}
+        },
+    },
+    # Operation names and tags without the version ("fact_checks_list", not "v1_fact_checks_list").
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Tags in the order the docs show them, public first; each operation's tag and summary (claims/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.group_operations",
+    ],
 }
+
 _anon_rate = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
 try:
     _count, _period = _anon_rate.split("/")
@@ -577,7 +602,7 @@ FACTCHECK_FETCH_READ_TIMEOUT = envint("FACTCHECK_FETCH_READ_TIMEOUT", 15, minimu
 FACTCHECK_FETCH_TOTAL_TIMEOUT = envint("FACTCHECK_FETCH_TOTAL_TIMEOUT", 60, minimum=1)
 # Names this deployment, so a site owner who sees our requests knows whom to ask.
 FACTCHECK_FETCH_USER_AGENT = (
-    os.environ.get("FACTCHECK_FETCH_USER_AGENT", "").strip() or f"FactCheckDesk/1.0 (+{SITE_URL})"
+    os.environ.get("FACTCHECK_FETCH_USER_AGENT", "").strip() or f"FactCheckDesk/1.0 (+{SITE_URL or DEBUG_SITE_URL})"
 )
 # Host names the fetcher may reach on a loopback address. Empty in production:
 # tests put the name of their local HTTP server here.

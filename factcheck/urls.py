@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from claims.admin import collaboration, dashboard
+from claims.api import docs
 from claims.api import tips as tip_webhooks
 from claims.site import health, pages, tips
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("fact-checks/feed/", pages.FactCheckFeed(), name="fact-check-feed"),
     path("fact-checks/<str:slug>/", pages.fact_check_detail, name="fact-check-detail"),
     path("methodology/", pages.methodology, name="methodology"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("corrections/", pages.corrections, name="corrections"),
     path("tips/", tips.tip_form, name="tip-form"),
     path("tips/unsubscribe/<str:token>/", tips.tip_unsubscribe, name="tip-unsubscribe"),
@@ -49,4 +51,5 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("api/docs/redoc.standalone.js", docs.redoc_bundle_view, name="api-docs-redoc"),
 ]

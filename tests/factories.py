@@ -160,17 +160,40 @@ def add_verdict_draft(claim: Claim, author, *, rating: Rating | None = None, **f
     return VerdictFactory(claim=claim, author=author, rating=rating, status=Verdict.Status.DRAFT, **fields)
 
 
-def add_evidence(claim: Claim, *urls_and_stances: tuple[str, str], added_by=None) -> list[Evidence]:
-    return [EvidenceFactory(claim=claim, url=url, stance=stance, added_by=added_by) for url, stance in urls_and_stances]
+def archive(evidence: Evidence, body: bytes | None = None) -> Evidence:
+    """Store the source's reference snapshot as the snapshot task does once it has fetched the page.
+
+    Tests never fetch the internet: the page is given here (a plain-text copy of
+    the source's excerpt unless ``body`` says otherwise), and stored by the same
+    code the task uses (``snapshots.store_reference``).
+    """
+    from claims.evidence import snapshots
+
+    body = body if body is not None else f"{evidence.title}\n\n{evidence.excerpt}\n".encode()
+    page = snapshots.page_from_body(body, content_type="text/plain; charset=utf-8", final_url=evidence.url)
+    assert snapshots.store_reference(evidence.pk, evidence.url, page) == "archived"
+    evidence.refresh_from_db()
+    return evidence
 
 
-def add_independent_evidence(claim: Claim, added_by=None) -> list[Evidence]:
-    """Two sources from distinct publishers: one supports, one refutes."""
+def add_evidence(
+    claim: Claim, *urls_and_stances: tuple[str, str], added_by=None, archived: bool = True
+) -> list[Evidence]:
+    """Sources attached to the claim; archived (their snapshot taken) unless ``archived`` is False."""
+    sources = [
+        EvidenceFactory(claim=claim, url=url, stance=stance, added_by=added_by) for url, stance in urls_and_stances
+    ]
+    return [archive(e) for e in sources] if archived else sources
+
+
+def add_independent_evidence(claim: Claim, added_by=None, *, archived: bool = True) -> list[Evidence]:
+    """Two sources from distinct publishers: one supports, one refutes (archived unless told otherwise)."""
     return add_evidence(
         claim,
         ("https://stats.example.org/unemployment-2025", Evidence.Stance.REFUTES),
         ("https://www.reuters.com/world/unemployment-figures", Evidence.Stance.SUPPORTS),
         added_by=added_by,
+        archived=archived,
     )
 
 

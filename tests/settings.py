@@ -8,6 +8,8 @@ PostgreSQL when DATABASE_URL points there.
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-that-is-long-enough-to-look-real-0123456789")
+# Production settings need SITE_URL; the tests keep the address they were written for.
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 
 from factcheck.settings import *  # noqa: E402,F403
 from factcheck.settings import BASE_DIR, DATABASES  # noqa: E402

@@ -10,7 +10,7 @@ from django.urls import reverse
 from claims.models import Claim, ReviewEvent, Verdict
 from claims.review import workflow
 
-from .factories import ClaimFactory, EvidenceFactory, UserFactory, VerdictFactory
+from .factories import ClaimFactory, EvidenceFactory, UserFactory, VerdictFactory, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,7 @@ def in_research(editor, reviewer) -> Claim:
 
 def ready_for_review(editor, reviewer, default_scale) -> Claim:
     claim = in_research(editor, reviewer)
-    EvidenceFactory(claim=claim, url="https://stats.gov.example/table", stance="refutes")
-    EvidenceFactory(claim=claim, url="https://university.example/paper", stance="context")
+    add_evidence(claim, ("https://stats.gov.example/table", "refutes"), ("https://university.example/paper", "context"))
     VerdictFactory(claim=claim, author=reviewer, rating=default_scale.ratings.get(label="False"))
     return claim
 
@@ -182,8 +181,9 @@ def test_full_flow_through_the_buttons(client, editor, reviewer, default_scale):
     client.post(transition_url(claim, "assign"), {"assign-expected_version": 2, "assign-assignee": reviewer.pk})
     client.force_login(reviewer)
     client.post(transition_url(claim, "start_research"), {"start_research-expected_version": 3})
-    EvidenceFactory(claim=claim, url="https://stats.gov.example/table", stance="refutes")
-    EvidenceFactory(claim=claim, url="https://university.example/paper", stance="supports")
+    add_evidence(
+        claim, ("https://stats.gov.example/table", "refutes"), ("https://university.example/paper", "supports")
+    )
     VerdictFactory(claim=claim, author=reviewer, rating=default_scale.ratings.get(label="False"))
     response = client.post(transition_url(claim, "submit"), {"submit-expected_version": 4, "submit-note": "ready"})
     assert any("now in review" in m for m in messages_of(response)), messages_of(response)

@@ -27,6 +27,7 @@ from claims.models import (
     WebhookSubscription,
 )
 from claims.review import editing, workflow
+from claims.review.roles import EDITORS
 
 from .factories import (
     ArticleFactory,
@@ -34,8 +35,11 @@ from .factories import (
     ClaimFactory,
     EvidenceFactory,
     OutletFactory,
+    add_independent_evidence,
     add_verdict_draft,
     advance,
+    archive,
+    member_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +77,15 @@ def everything(people, default_scale):
         public.evidence.order_by("pk").first().pk, by=reviewer, changes={"title": f"{SECRET} retitled"}
     )
     ClaimantContact.objects.create(claim=public, method="email", contact_details=SECRET, response=SECRET)
+    # Sources cited without their archive: the reason is public once approved; who decided, never.
+    secret_editor = member_of(EDITORS, f"{SECRET.lower()}-editor")
+    new_source = public.evidence.get(excerpt=SECRET)
+    editing.override_archive(new_source.pk, by=secret_editor, reason=f"correction's {SECRET} reason")
+    overridden = ClaimFactory(text="Bus fares were abolished in 2024.")
+    unarchived, _ = add_independent_evidence(overridden, archived=False)
+    archive(_)
+    editing.override_archive(unarchived.pk, by=secret_editor, reason="The site refuses automated copies.")
+    advance(overridden, Claim.Status.PUBLISHED, editor, reviewer)
     for status in [s for s in Claim.Status.values if s not in ("published", "duplicate", "retracted", "scheduled")]:
         claim = ClaimFactory(text=f"{status} claim {SECRET}", claimant=ClaimantFactory(name=f"{SECRET} {status}"))
         if status != "candidate":
@@ -100,7 +113,7 @@ def everything(people, default_scale):
     ClaimRepeat.objects.create(
         claim=repeat, original=public, score=0.9, rating_label=SECRET[:10], rated_at=timezone.now()
     )
-    return public, retracted
+    return public, retracted, overridden
 
 
 def add_private_collaboration(claim: Claim, editor, reviewer) -> None:
@@ -138,9 +151,12 @@ def test_list_shows_published_fact_checks_with_their_public_record(client, peopl
 
 
 def test_leak_sweep_nothing_unpublished_reaches_anonymous_clients(client, everything):
-    public, retracted = everything
+    public, retracted, overridden = everything
     urls = [
         LIST,
+        f"{LIST}{overridden.pk}/",
+        f"/fact-checks/{overridden.slug}/",
+        f"/fact-checks/{public.slug}/",
         f"{LIST}?q=claim",
         f"{LIST}?q={SECRET}",
         f"{LIST}?page_size=100",
@@ -156,7 +172,9 @@ def test_leak_sweep_nothing_unpublished_reaches_anonymous_clients(client, everyt
         assert response.status_code in (200, 404), url
         assert SECRET not in response.content.decode(), url
         assert SECRET.lower() not in response.content.decode(), url
-    assert [item["id"] for item in client.get(LIST).json()["results"]] == [public.pk]
+    assert [item["id"] for item in client.get(LIST).json()["results"]] == [overridden.pk, public.pk]
+    reasons = [e["not_archived_reason"] for e in client.get(f"{LIST}{overridden.pk}/").json()["evidence"]]
+    assert reasons == ["The site refuses automated copies.", None]
     assert client.get(f"{LIST}?q={SECRET}").json()["results"] == []
     assert client.get(f"{LIST}{retracted.pk}/").status_code == 404
 
@@ -251,7 +269,7 @@ def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, p
 
 
 def test_previous_revision_stays_readable_while_a_correction_is_researched(client, everything):
-    public, _ = everything
+    public, _, _ = everything
     item = client.get(f"{LIST}{public.pk}/").json()
     assert item["revision"] == 1
     assert len(item["evidence"]) == 2  # the source added for the correction is not public yet

@@ -19,9 +19,18 @@ from claims.evidence import snapshots
 from claims.models import Article, Claim, Claimant, Evidence, Outlet, Rating, RatingScale, Verdict
 from claims.publishing import record as public
 from claims.publishing.record import RecordPage, fact_check, published_fact_checks, record_of_claim
-from claims.review import workflow
+from claims.review import editing, workflow
 
-from .factories import ArticleFactory, ClaimantFactory, ClaimFactory, EvidenceFactory, OutletFactory, advance
+from .factories import (
+    ArticleFactory,
+    ClaimantFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    OutletFactory,
+    add_evidence,
+    add_independent_evidence,
+    advance,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +40,11 @@ LIST = "/api/v1/fact-checks/"
 @pytest.fixture
 def varied(editor, reviewer, default_scale):
     """Published fact-checks covering every branch of the public record."""
-    plain = advance(
-        ClaimFactory(article=ArticleFactory(), claimed_on=dt.date(2026, 3, 1)), "published", editor, reviewer
-    )
+    # Its sources cited without their archive (an editor's override), archived after publication below.
+    plain = ClaimFactory(article=ArticleFactory(), claimed_on=dt.date(2026, 3, 1))
+    for source in add_independent_evidence(plain, archived=False):
+        editing.override_archive(source.pk, by=editor, reason="The site was down.")
+    plain = advance(plain, "published", editor, reviewer)
 
     # Corrected: revision 2 with a note, a source added for the correction,
     # then a second correction under way with a private source and draft.
@@ -42,7 +53,7 @@ def varied(editor, reviewer, default_scale):
     )
     workflow.correct(corrected.pk, by=editor, note="Wrong year.")
     corrected.verdicts.filter(status=Verdict.Status.DRAFT).update(correction_note="We fixed the year.")
-    EvidenceFactory(claim=corrected, url="https://added-for-correction.example/doc")
+    add_evidence(corrected, ("https://added-for-correction.example/doc", "supports"))
     workflow.submit(corrected.pk, by=reviewer)
     workflow.approve(corrected.pk, by=editor)
     workflow.correct(corrected.pk, by=editor, note="Another fix.")

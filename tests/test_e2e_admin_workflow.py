@@ -17,10 +17,9 @@ import pytest
 
 from claims.models import Claim, Rating, ReviewEvent, Verdict
 from claims.review.roles import EDITORS, REVIEWERS
+from tools.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .factories import ClaimFactory, UserFactory, advance
-
-CHROMIUM = "/usr/bin/chromium"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (pip install -r requirements-dev.txt)"
@@ -32,17 +31,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
 
-# Without the background-networking flags Chromium keeps calling Google's hosts,
-# which this closed network refuses, slowing every start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Fail a step in seconds rather than Playwright's default 30 s.
 TIMEOUT_MS = 10_000
 # A fixed, well-known path so that a person can look at the published page after a run.

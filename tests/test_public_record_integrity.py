@@ -27,7 +27,16 @@ from claims.models import (
 from claims.review import editing, workflow
 from claims.review.roles import EDITORS
 
-from .factories import ClaimantFactory, ClaimFactory, EvidenceFactory, add_verdict_draft, advance, member_of
+from .factories import (
+    ClaimantFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    add_evidence,
+    add_verdict_draft,
+    advance,
+    archive,
+    member_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +240,8 @@ def test_sources_edited_removed_or_added_during_a_correction_stay_private(
         == 201
     )
     assert not Evidence.objects.filter(pk=second.pk).exists()
+    # Its snapshot taken (publication waits for it).
+    archive(Evidence.objects.get(claim=published, excerpt=SECRET))
     assert_nothing_private(client, published)
     assert client.get(f"/api/v1/fact-checks/{published.pk}/").json()["evidence"] == before
     actions = list(
@@ -248,11 +259,20 @@ def test_sources_edited_removed_or_added_during_a_correction_stay_private(
     assert second.url not in {e["url"] for e in after}
 
 
-def test_a_source_archived_after_publication_gains_its_fingerprint_and_nothing_else(client, published, editor):
+def test_a_source_archived_after_publication_gains_its_fingerprint_and_nothing_else(
+    client, editor, reviewer, default_scale
+):
     from claims.evidence import snapshots
 
-    evidence = published.evidence.order_by("pk").first()
-    assert client.get(f"/api/v1/fact-checks/{published.pk}/").json()["evidence"][0]["snapshot_sha256"] is None
+    claim = ClaimFactory()
+    evidence, _ = add_evidence(
+        claim, ("https://stats.example.org/a", "refutes"), ("https://www.reuters.com/b", "supports"), archived=False
+    )
+    archive(_)
+    editing.override_archive(evidence.pk, by=editor, reason="The site refuses automated copies.")
+    published = advance(claim, Claim.Status.PUBLISHED, editor, reviewer)
+    source = client.get(f"/api/v1/fact-checks/{published.pk}/").json()["evidence"][0]
+    assert (source["snapshot_sha256"], source["not_archived_reason"]) == (None, "The site refuses automated copies.")
     Evidence.objects.filter(pk=evidence.pk).update(
         title=f"{SECRET}", snapshot_sha256="cd" * 32, snapshot_fetched_at=timezone.now()
     )
@@ -260,6 +280,7 @@ def test_a_source_archived_after_publication_gains_its_fingerprint_and_nothing_e
     assert snapshots.record_on_published_revisions(evidence) == 1
     source = client.get(f"/api/v1/fact-checks/{published.pk}/").json()["evidence"][0]
     assert source["snapshot_sha256"] == "cd" * 32 and SECRET not in source["title"]
+    assert source["not_archived_reason"] is None  # the fingerprint replaces the note
     assert snapshots.record_on_published_revisions(evidence) == 0  # once
 
 
@@ -307,8 +328,7 @@ def test_an_editor_who_rewrote_the_draft_cannot_approve_it(client, editor, revie
     assert api(reviewer).put(f"/api/v1/claims/{claim.pk}/verdict-draft/", DRAFT, format="json").status_code == 201
     rewrite = {**DRAFT, "headline": "The editor's own headline"}
     assert api(editor).put(f"/api/v1/claims/{claim.pk}/verdict-draft/", rewrite, format="json").status_code == 200
-    EvidenceFactory(claim=claim, url="https://stats.example.org/a", stance="refutes")
-    EvidenceFactory(claim=claim, url="https://www.reuters.com/b", stance="supports")
+    add_evidence(claim, ("https://stats.example.org/a", "refutes"), ("https://www.reuters.com/b", "supports"))
     submitted = api(reviewer).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "submit"}, format="json")
     assert submitted.status_code == 200, submitted.content
     refused = api(editor).post(f"/api/v1/claims/{claim.pk}/transitions/", {"action": "approve"}, format="json")
@@ -355,8 +375,7 @@ def test_a_superuser_cannot_publish_a_correction_alone(superuser, published, edi
 def test_a_superuser_who_only_submitted_cannot_approve(superuser, editor, reviewer, default_scale):
     claim = advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)
     add_verdict_draft(claim, reviewer)
-    EvidenceFactory(claim=claim, url="https://stats.example.org/a", stance="refutes")
-    EvidenceFactory(claim=claim, url="https://www.reuters.com/b", stance="supports")
+    add_evidence(claim, ("https://stats.example.org/a", "refutes"), ("https://www.reuters.com/b", "supports"))
     workflow.submit(claim.pk, by=superuser)
     with pytest.raises(workflow.NotPermitted, match="submitted this verdict"):
         workflow.approve(claim.pk, by=superuser)

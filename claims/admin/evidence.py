@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from claims.evidence import snapshots
 from claims.models import (
+    ARCHIVE_OVERRIDE_MAX_LENGTH,
     Claim,
     Evidence,
 )
@@ -19,13 +25,33 @@ from .safety import SafeInputMixin
 
 def snapshot_summary(evidence: Evidence) -> str:
     if evidence.snapshot_fetched_at is None:
-        return evidence.snapshot_error or "not archived yet"
+        url = reverse("admin:claims_evidence_archive_override", args=[evidence.pk]) if evidence.pk else ""
+        if evidence.archive_override_reason:
+            return format_html(
+                'cited without archive (public note "not archived: {}") <a href="{}">change</a>',
+                evidence.archive_override_reason,
+                url,
+            )
+        state = evidence.snapshot_error or "not archived yet"
+        if not url:
+            return state
+        return format_html('{} · <a href="{}">cite without archive…</a>', state, url)
     return format_html(
         "HTTP {} at {}, sha256 <code>{}</code>",
         evidence.snapshot_http_status,
         # format_html escapes its arguments into strings, so the date is formatted first.
         f"{evidence.snapshot_fetched_at:%Y-%m-%d %H:%M}",
         evidence.snapshot_sha256[:16],
+    )
+
+
+class ArchiveOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why we cite it without an archived copy",
+        help_text='Published next to the source as "not archived: <reason>". Leave empty to wait for the archive.',
+        required=False,
+        max_length=ARCHIVE_OVERRIDE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
     )
 
 
@@ -99,6 +125,9 @@ class EvidenceAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, adm
         "link_failures",
         "link_error",
         "link_final_url",
+        "archive_override_reason",
+        "archive_override_by",
+        "archive_override_at",
         "check_history",
     ]
     actions = ["recheck_selected"]
@@ -138,6 +167,43 @@ class EvidenceAdmin(SafeInputMixin, RefusalsAsMessagesMixin, HttpsURLsMixin, adm
     def recheck_selected(self, request, queryset):
         queued = snapshots.queue_link_checks(queryset.values_list("pk", flat=True))
         self.message_user(request, f"{queued} source(s) queued for a check (one request per site at a time).")
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/archive-override/",
+                self.admin_site.admin_view(self.archive_override_view),
+                name="claims_evidence_archive_override",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def archive_override_view(self, request, object_id):
+        """An editor cites a source without its archive, with the reason the public will read."""
+        evidence = self.get_object(request, object_id)
+        if evidence is None or not self.has_view_permission(request, evidence) or not editing.is_editor(request.user):
+            raise PermissionDenied
+        claim_url = reverse("admin:claims_claim_change", args=[evidence.claim_id])
+        form = ArchiveOverrideForm(request.POST or None, initial={"reason": evidence.archive_override_reason})
+        if request.method == "POST" and form.is_valid():
+            try:
+                editing.override_archive(evidence.pk, by=request.user, reason=form.cleaned_data["reason"])
+            except workflow.WorkflowError as exc:
+                # The form is shown again with what was typed.
+                form.add_error(None, exc.message)
+            else:
+                done = "cited without its archive" if form.cleaned_data["reason"] else "waits for its archive again"
+                self.message_user(request, f"The source {evidence.title or evidence.url} {done}.", messages.SUCCESS)
+                return HttpResponseRedirect(claim_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Cite a source without its archive",
+            "evidence": evidence,
+            "form": form,
+            "claim_url": claim_url,
+        }
+        return TemplateResponse(request, "admin/claims/evidence/archive_override.html", context)
 
     def get_queryset(self, request):
         # The changelist applies list_select_related only when this is empty.

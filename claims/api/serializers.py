@@ -38,6 +38,10 @@ class FactCheckEvidenceSerializer(serializers.Serializer):
     excerpt = serializers.CharField(allow_blank=True)
     snapshot_sha256 = serializers.CharField(allow_null=True, help_text="sha256 of the archived page, once archived.")
     snapshot_date = serializers.DateTimeField(allow_null=True)
+    not_archived_reason = serializers.CharField(
+        allow_null=True,
+        help_text="Why the desk cites this source without an archived copy (an editor's decision); null otherwise.",
+    )
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -98,8 +102,9 @@ EXAMPLE = {
             "stance": "supports",
             "source_type": "primary_document",
             "excerpt": "Fare replacement subsidy: $14.2 million.",
-            "snapshot_sha256": None,
-            "snapshot_date": None,
+            "snapshot_sha256": "5d41402abc4b2a76b9719d911017c592ae3b6f3a5d2c1b9e8f7a6b5c4d3e2f10",
+            "snapshot_date": "2026-03-19T10:02:00+00:00",
+            "not_archived_reason": None,
         }
     ],
     "revision": 1,

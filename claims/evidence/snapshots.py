@@ -482,9 +482,10 @@ def record_on_published_revisions(evidence: Evidence) -> int:
     """Fill the reference snapshot into the published revisions that cite the source without one.
 
     A revision's sources are fixed when it is published; a source archived after
-    that (the snapshot runs in the background) gains its fingerprint there, and
-    only that: nothing else of the published record changes. Returns how many
-    revisions were filled in.
+    that (one an editor cited without its archive, since publication waits for
+    the others) gains its fingerprint there, and only that, its "not archived"
+    reason giving way to it: nothing else of the published record changes.
+    Returns how many revisions were filled in.
     """
     filled = 0
     revisions = Verdict.objects.filter(claim_id=evidence.claim_id).exclude(status=Verdict.Status.DRAFT)
@@ -495,6 +496,7 @@ def record_on_published_revisions(evidence: Evidence) -> int:
                 if not source.get("snapshot_sha256"):
                     source["snapshot_sha256"] = evidence.snapshot_sha256
                     source["snapshot_date"] = evidence.snapshot_fetched_at.isoformat()
+                    source["not_archived_reason"] = None
                     changed = True
         if changed:
             verdict.save(update_fields=["sources", "updated_at"])

@@ -23,7 +23,14 @@ from .collaboration import (
     NotificationPreference,
     Tag,
 )
-from .evidence import LINK_RECORD_FIELDS, Evidence, EvidenceCheck, LinkCheckHost
+from .evidence import (
+    ARCHIVE_OVERRIDE_FIELDS,
+    ARCHIVE_OVERRIDE_MAX_LENGTH,
+    LINK_RECORD_FIELDS,
+    Evidence,
+    EvidenceCheck,
+    LinkCheckHost,
+)
 from .imports import ImportedRecord
 from .matching import ClaimMatch, ExternalReview
 from .monitoring import ClaimRepeat, RepeatQueueClaim, WatchedItem, WatchedSource
@@ -39,6 +46,8 @@ __all__ = [
     "validate_span",
     "Claim",
     "ClaimantContact",
+    "ARCHIVE_OVERRIDE_FIELDS",
+    "ARCHIVE_OVERRIDE_MAX_LENGTH",
     "LINK_RECORD_FIELDS",
     "Evidence",
     "EvidenceCheck",

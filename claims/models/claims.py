@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.siteurl import fact_check_url
+
 from .articles import Article
 from .querysets import TRIAGE_ORDERING, ClaimQuerySet
 
@@ -55,7 +57,7 @@ def public_url(slug: str | None, canonical_url: str = "") -> str:
     """A published fact-check's address (``Claim.public_url``, for the API's rows without instances)."""
     if canonical_url:
         return canonical_url
-    return f"{settings.SITE_URL}/fact-checks/{slug}/" if slug else ""
+    return fact_check_url(slug or "")
 
 
 class Claim(models.Model):

@@ -30,6 +30,9 @@ LINK_RECORD_FIELDS = (
     "link_final_url",
 )
 
+ARCHIVE_OVERRIDE_FIELDS = ("archive_override_reason", "archive_override_by", "archive_override_at")
+ARCHIVE_OVERRIDE_MAX_LENGTH = 500
+
 
 class Evidence(models.Model):
     class LinkStatus(models.TextChoices):
@@ -90,6 +93,17 @@ class Evidence(models.Model):
     link_error = models.TextField("last check error", blank=True, editable=False)
     link_text_sha256 = models.CharField("text sha256 at the last check", max_length=64, blank=True, editable=False)
     link_final_url = models.URLField("final URL at the last check", max_length=2000, blank=True, editable=False)
+    # An editor's decision to cite the source without its archive (the page
+    # refuses our fetcher, say): the reason is public ("not archived: ...") and
+    # goes into the published revision's sources. Set only through
+    # claims.review.editing.override_archive; a new URL clears it (Evidence.save).
+    archive_override_reason = models.TextField(
+        "cited without archive because", max_length=ARCHIVE_OVERRIDE_MAX_LENGTH, blank=True, editable=False
+    )
+    archive_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    archive_override_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["claim", "added_at"]
@@ -106,6 +120,12 @@ class Evidence(models.Model):
                 condition=Q(snapshot_fetched_at__isnull=True, snapshot_sha256="")
                 | (Q(snapshot_fetched_at__isnull=False) & ~Q(snapshot_sha256="")),
                 name="evidence_snapshot_complete",
+            ),
+            # An override is a reason and when it was decided, or nothing.
+            models.CheckConstraint(
+                condition=Q(archive_override_at__isnull=True, archive_override_reason="")
+                | (Q(archive_override_at__isnull=False) & ~Q(archive_override_reason="")),
+                name="evidence_archive_override_complete",
             ),
         ]
         indexes = [
@@ -129,7 +149,7 @@ class Evidence(models.Model):
         if self.address_changed(update_fields):
             self.reset_link_record()
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *LINK_RECORD_FIELDS}
+                kwargs["update_fields"] = {*update_fields, *LINK_RECORD_FIELDS, *ARCHIVE_OVERRIDE_FIELDS}
         elif getattr(self, "_stored_snapshot", None) and self.snapshot_sha256 != self._stored_snapshot:
             raise ValueError(f"Evidence #{self.pk}: the reference snapshot is kept as taken; it cannot be replaced.")
         super().save(*args, **kwargs)
@@ -165,10 +185,22 @@ class Evidence(models.Model):
         """Forget the snapshot and link state (the source's address changed)."""
         for name in LINK_RECORD_FIELDS:
             setattr(self, name, self._meta.get_field(name).get_default())
+        # The override was decided about the old page.
+        self.archive_override_reason, self.archive_override_by, self.archive_override_at = "", None, None
 
     @property
     def domain(self) -> str:
         return url_host(self.url)
+
+    @property
+    def archived(self) -> bool:
+        """Its reference snapshot exists."""
+        return self.snapshot_fetched_at is not None
+
+    @property
+    def citable(self) -> bool:
+        """The source policy counts it: archived, or an editor chose to cite it without (with a reason)."""
+        return self.archived or bool(self.archive_override_reason)
 
 
 class EvidenceCheck(models.Model):

@@ -14,12 +14,13 @@ from __future__ import annotations
 from django.conf import settings
 
 from claims.models import Claim, Claimant, Verdict
+from claims.siteurl import site_url
 
 from .record import appearance_articles
 
 
 def _organization() -> dict:
-    return {"@type": "Organization", "name": settings.FACTCHECK_ORGANIZATION_NAME, "url": settings.SITE_URL + "/"}
+    return {"@type": "Organization", "name": settings.FACTCHECK_ORGANIZATION_NAME, "url": site_url() + "/"}
 
 
 def _claimant(verdict: Verdict) -> dict | None:

@@ -126,6 +126,8 @@ def public_sources(sources: list[dict]) -> list[dict]:
             "excerpt": source["excerpt"],
             "snapshot_sha256": source["snapshot_sha256"],
             "snapshot_date": source["snapshot_date"],
+            # Revisions frozen before overrides existed have no such key: they cited archived sources or none.
+            "not_archived_reason": source.get("not_archived_reason"),
         }
         for source in sources
     ]

@@ -31,10 +31,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from claims.evidence.sources import save_source
 from claims.matching.triage import queue_matching
-from claims.models import Claim, Claimant, Evidence, Rating, ReviewEvent, Verdict
+from claims.models import (
+    ARCHIVE_OVERRIDE_FIELDS,
+    ARCHIVE_OVERRIDE_MAX_LENGTH,
+    Claim,
+    Claimant,
+    Evidence,
+    Rating,
+    ReviewEvent,
+    Verdict,
+)
 from claims.normalize import normalize_url
 
 from .workflow import EDITABLE_STATUSES, ConflictError, GuardFailed, NotPermitted
@@ -346,6 +356,51 @@ def remove_evidence(evidence_id: int, *, by: AbstractBaseUser) -> None:
         evidence.delete()
         _contribute(claim, by)
         _event(claim, by, "claims.evidence.removed", data)
+
+
+def override_archive(evidence_id: int, *, by: AbstractBaseUser, reason: str) -> Evidence:
+    """An editor cites a source without its archive, giving the reason the public will read
+    ("not archived: <reason>"); an empty reason withdraws the override.
+
+    Decided before approval, since the approved revision freezes its sources:
+    while the claim's record may change, and during review (the approving
+    editor's call). The override is a policy decision, not part of the verdict's
+    content, so the editor does not become one of the draft's contributors.
+    """
+    reason = " ".join(reason.split())
+    if len(reason) > ARCHIVE_OVERRIDE_MAX_LENGTH:
+        message = f"Keep the reason to {ARCHIVE_OVERRIDE_MAX_LENGTH} characters (it has {len(reason)})."
+        raise GuardFailed(message, errors={"reason": [message]})
+    with transaction.atomic():
+        claim_id = Evidence.objects.filter(pk=evidence_id).values_list("claim_id", flat=True).first()
+        if claim_id is None:
+            raise GuardFailed(f"Source #{evidence_id} does not exist.")
+        claim = Claim.objects.select_for_update(of=("self",)).get(pk=claim_id)
+        if not is_editor(by):
+            raise NotPermitted(f"{by.get_username()} may not cite a source without its archive: editors decide that.")
+        if claim.status not in (*EDITABLE_STATUSES, Claim.Status.IN_REVIEW):
+            raise RecordFixed(
+                f"Claim #{claim.pk} is {claim.get_status_display().lower()}; its sources were fixed when it was approved."
+            )
+        evidence = Evidence.objects.select_for_update().filter(pk=evidence_id, claim=claim).first()
+        if evidence is None:
+            raise ConflictError(f"Source #{evidence_id} was removed meanwhile.")
+        if reason and evidence.archived:
+            raise GuardFailed(
+                "This source is archived; it needs no override.", errors={"reason": ["The source is archived."]}
+            )
+        if reason == evidence.archive_override_reason:
+            return evidence
+        previous = evidence.archive_override_reason
+        evidence.archive_override_reason = reason
+        evidence.archive_override_by = by if reason else None
+        evidence.archive_override_at = timezone.now() if reason else None
+        evidence.save(update_fields=list(ARCHIVE_OVERRIDE_FIELDS))
+        action = "claims.evidence.archive_overridden" if reason else "claims.evidence.archive_override_withdrawn"
+        _event(
+            claim, by, action, {"evidence_id": evidence.pk, "url": evidence.url, "previous_reason": previous}, reason
+        )
+        return evidence
 
 
 # --- The verdict draft ------------------------------------------------------------

@@ -37,6 +37,8 @@ def source_record(evidence) -> dict:
         "excerpt": evidence.excerpt,
         "snapshot_sha256": evidence.snapshot_sha256 or None,
         "snapshot_date": evidence.snapshot_fetched_at.isoformat() if evidence.snapshot_fetched_at else None,
+        # Why the desk cites it without an archive (an editor's override), shown as "not archived: ...".
+        "not_archived_reason": None if evidence.archived else evidence.archive_override_reason or None,
     }
 
 

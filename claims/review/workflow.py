@@ -272,10 +272,19 @@ def _draft(claim: Claim) -> Verdict | None:
     return claim.verdicts.filter(status=Verdict.Status.DRAFT).select_related("rating", "author").first()
 
 
-def source_problems(claim: Claim) -> list[str]:
-    """Why the claim's evidence does not meet the source policy (empty when it does)."""
+def source_problems(claim: Claim, *, publishing: bool = False) -> list[str]:
+    """Why the claim's evidence does not meet the source policy (empty when it does).
+
+    To publish, every source must be archived (its reference snapshot taken) or
+    cited without its archive by an editor's override with a public reason; only
+    such sources count towards the policy then. Submitting for review does not
+    wait for the archive: the snapshots are taken in the background meanwhile.
+    """
     minimum = settings.FACTCHECK_MIN_INDEPENDENT_SOURCES
     evidence = list(claim.evidence.all())
+    unarchived = [e for e in evidence if not e.citable]
+    if publishing:
+        evidence = [e for e in evidence if e.citable]
     domains = {registrable_domain(e.url) for e in evidence} - {""}
     problems = []
     if len(domains) < minimum:
@@ -285,10 +294,16 @@ def source_problems(claim: Claim) -> list[str]:
         )
     if not any(e.stance in (e.Stance.SUPPORTS, e.Stance.REFUTES) for e in evidence):
         problems.append("Needs at least one source that supports or refutes the claim.")
+    if publishing:
+        problems.extend(
+            f"The source {e.title or e.url} is not archived yet ({e.snapshot_error or 'its snapshot is queued'}): "
+            "wait for the archive, re-check the source, or an editor cites it without the archive, giving the reason."
+            for e in unarchived
+        )
     return problems
 
 
-def publish_problems(claim: Claim, draft: Verdict | None) -> dict[str, list[str]]:
+def publish_problems(claim: Claim, draft: Verdict | None, *, publishing: bool = False) -> dict[str, list[str]]:
     """Everything that keeps ``draft`` from being submitted or published, by area ("verdict", "evidence").
 
     The guard of submit and approve and the claim page's list of blockers read
@@ -305,7 +320,7 @@ def publish_problems(claim: Claim, draft: Verdict | None) -> dict[str, list[str]
             errors.setdefault("verdict", []).append(f"The rating {draft.rating.label!r} is retired; choose another.")
         if draft.revision > 1 and not draft.correction_note.strip():
             errors.setdefault("verdict", []).append("A correction needs a public correction note on the draft.")
-    problems = source_problems(claim)
+    problems = source_problems(claim, publishing=publishing)
     if problems:
         errors["evidence"] = problems
     return errors
@@ -315,7 +330,7 @@ def _require_ready_to_publish(
     claim: Claim, transition: Transition, *, errors: dict[str, list[str]] | None = None
 ) -> Verdict:
     draft = _draft(claim)
-    errors = {**(errors or {}), **publish_problems(claim, draft)}
+    errors = {**(errors or {}), **publish_problems(claim, draft, publishing=transition.action == "approve")}
     if errors:
         summary = " ".join(message for messages in errors.values() for message in messages)
         raise GuardFailed(f"Cannot {transition.label.lower()}: {summary}", errors=errors)
@@ -676,7 +691,8 @@ def available_transitions(claim: Claim, user) -> list[Transition]:
 
 def blockers(claim: Claim) -> dict[str, list[str]]:
     """What the submit and approve guards would refuse now, for the claim page (empty when ready)."""
-    problems = publish_problems(claim, _draft(claim))
+    # In review, the next step is approval: sources must be archived (or overridden) by then.
+    problems = publish_problems(claim, _draft(claim), publishing=claim.status == S.IN_REVIEW)
     if claim.status in TRANSITIONS["submit"].sources:
         problems = {**_open_required_tasks(claim), **problems}
     return problems

@@ -11,15 +11,34 @@ import re
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models.functions import Lower
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language_info
 from django.views.decorators.http import require_safe
 
 from claims.models import Claim, RatingScale, Verdict
 from claims.publishing import claimreview
 from claims.publishing.filters import FactCheckFilter
 from claims.publishing.record import fact_check, published_fact_checks
+from claims.siteurl import fact_check_url, site_url
+
+
+def published_languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages published fact-checks are in, by name: the language filter's choices."""
+    codes = (
+        Verdict.objects.published().exclude(language="").order_by().values_list(Lower("language"), flat=True).distinct()
+    )
+    return sorted(((code, language_name(code)) for code in codes), key=lambda choice: choice[1])
+
+
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
 
 
 @require_safe
@@ -41,6 +60,7 @@ def fact_check_list(request):
             "page": page,
             "items": [fact_check(v) for v in page.object_list],
             "ratings": [r.label for r in scale.ratings.all()] if scale else [],
+            "languages": published_languages(),
             "rating": rating,
             "language": language,
             "q": query,
@@ -65,6 +85,13 @@ def fact_check_detail(request, slug):
         "claims/fact_check_detail.html",
         {"item": fact_check(verdict), "claimreview": claimreview.claimreview(verdict), "language": verdict.language},
     )
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every page (the admin's too): the static file.
+    Not a permanent redirect: the static file's name changes with its content."""
+    return HttpResponseRedirect(static("claims/favicon.ico"))
 
 
 @require_safe
@@ -148,8 +175,12 @@ class FactCheckFeed(Feed):
     title = "Fact-checks"
     description = "New and corrected fact-checks."
 
+    # Absolute, from claims.siteurl: Django would otherwise put the request's Host in front.
     def link(self):
-        return "/fact-checks/"
+        return f"{site_url()}/fact-checks/"
+
+    def feed_url(self):
+        return f"{site_url()}/fact-checks/feed/"
 
     def items(self):
         return published_fact_checks().order_by("-published_at", "-pk")[:50]
@@ -162,10 +193,10 @@ class FactCheckFeed(Feed):
         return _feed_text(verdict.summary)
 
     def item_link(self, verdict):
-        return f"/fact-checks/{verdict.claim.slug}/"
+        return fact_check_url(verdict.claim.slug)
 
     def item_guid(self, verdict):
-        return f"{settings.SITE_URL}/fact-checks/{verdict.claim.slug}/#revision-{verdict.revision}"
+        return f"{fact_check_url(verdict.claim.slug)}#revision-{verdict.revision}"
 
     def item_pubdate(self, verdict):
         return verdict.published_at

@@ -301,6 +301,8 @@ class Command(BaseCommand):
                 )
             notes.add_note(by=editor, claim=cost, body="@reviewer solid work; approving once you submit.")
             workflow.submit(cost.pk, by=reviewer, note="Two official sources agree.")
+            # Publication waits for every source's archive.
+            self._archive_sources()
             workflow.approve(cost.pk, by=editor)
 
         # An editor marked "transit" public; "city budget" stays internal.
