@@ -68,7 +68,8 @@ def test_docs_page_serves_its_assets_locally(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "/static/drf_spectacular_sidecar/" in page
+    # The sidecar's Redoc, served by claims/api/docs.py (see tests/test_public_site_polish.py).
+    assert '<script src="/api/docs/redoc.standalone.js"' in page
     assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page
 
 

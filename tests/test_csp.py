@@ -136,7 +136,7 @@ def test_api_docs_may_start_workers_from_blobs_but_scripts_stay_strict(client):
     html = lxml.html.fromstring(response.content)
     scripts = html.xpath("//script")
     assert [s.get("src") for s in scripts] == [
-        "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js",
+        "/api/docs/redoc.standalone.js",
         "/static/claims/redoc.js",
     ]
     # Redoc gets the nonce from its starter script and puts it on the styles it generates.
