@@ -250,10 +250,12 @@ def test_view_on_site_opens_the_public_fact_check_once_published(client, editor,
     candidate = ClaimFactory()
     client.force_login(editor)
 
-    links = page_of(client, published).cssselect("a.viewsitelink")
+    tree = page_of(client, published)
+    links = tree.cssselect("a.viewsitelink")
     assert [a.get("href") for a in links] == [f"/fact-checks/{published.slug}/"]
+    assert [a.get("href") for a in tree.cssselect("a.desk-public-link")] == [f"/fact-checks/{published.slug}/"]
     assert client.get(links[0].get("href")).status_code == 200
-    assert page_of(client, candidate).cssselect("a.viewsitelink") == []
+    assert page_of(client, candidate).cssselect("a.viewsitelink, a.desk-public-link") == []
 
 
 # --- Lists ------------------------------------------------------------------------------

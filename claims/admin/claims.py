@@ -486,7 +486,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
     def _partition(self, queryset, transition: workflow.Transition) -> tuple[list[Claim], list[tuple[Claim, str]]]:
         """The selected claims the transition applies to, and the others with why they will be skipped."""
         applicable, skipped = [], []
-        for claim in queryset.select_related("claimant").order_by("pk"):
+        for claim in queryset.order_by("pk"):
             reason = workflow.not_applicable(claim, transition)
             if reason:
                 skipped.append((claim, reason))
@@ -496,7 +496,8 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
 
     def _bulk(self, request, queryset, action: str, **values) -> None:
         transition = workflow.TRANSITIONS[action]
-        applicable, skipped = self._partition(queryset, transition)
+        # Each transition locks and re-reads its row: the status read here only sorts the selection.
+        applicable, skipped = self._partition(queryset.select_related(None).only("pk", "status"), transition)
         done, failed = [], []
         for claim in applicable:
             try:
@@ -519,7 +520,7 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
         if "apply" in request.POST and form.is_valid():
             self._bulk(request, queryset, action, **form.workflow_values())
             return None
-        applicable, skipped = self._partition(queryset, transition)
+        applicable, skipped = self._partition(queryset.select_related("claimant"), transition)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{transition.label}: {len(applicable)} claim(s)"

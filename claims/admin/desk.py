@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -137,5 +138,6 @@ def header_context(claim: Claim) -> dict:
         "claim_blockers": blocker_list(claim),
         "claim_note_to_assignee": note,
         "claim_note_to_assignee_ago": ago(note.created_at) if note else "",
-        "claim_public_url": claim.public_url if claim.status == S.PUBLISHED else "",
+        # On this site, as "View on site": the public page once the claim has one (its slug comes at publication).
+        "claim_public_url": reverse("fact-check-detail", args=[claim.slug]) if claim.slug else "",
     }
