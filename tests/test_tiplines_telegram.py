@@ -64,3 +64,12 @@ def test_updates_without_a_message_are_acknowledged_and_ignored(client, telegram
     assert post(client, {"update_id": 9, "edited_message": {"chat": {"id": 1}, "text": "x"}}).status_code == 200
     assert post(client, {"no": "update"}).status_code == 400
     assert not Tip.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[], {"update_id": 1, "message": "x"}, {"update_id": 1, "message": {"chat": {"id": 1}, "photo": ["x"]}}],
+)
+def test_an_update_of_the_wrong_shape_is_a_400_or_ignored_never_a_500(client, telegram, payload):
+    assert post(client, payload).status_code in (200, 400)
+    assert not Tip.objects.exists()

@@ -175,3 +175,21 @@ def test_channel_outage_webhooks_answer_at_once_and_every_reply_goes_out_once_wh
         drain()
         assert sorted(m["to"] for m in fake.sent) == senders
     assert set(TipReply.objects.values_list("status", flat=True)) == {TipReply.Status.SENT}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        {"entry": "x"},
+        {"entry": ["x"]},
+        {"entry": [{"changes": ["x"]}]},
+        {"entry": [{"changes": [{"value": "x"}]}]},
+        {"entry": [{"changes": [{"value": {"messages": ["x", {"from": "1", "id": "2", "type": "text", "text": 5}]}}]}]},
+        {"entry": [{"changes": [{"value": {"statuses": [{"id": "w", "status": "read", "errors": "x"}]}}]}]},
+    ],
+)
+def test_a_signed_body_of_the_wrong_shape_is_a_400_or_ignored_never_a_500(client, graph, payload):
+    response = post_whatsapp(client, payload)
+    assert response.status_code in (200, 400)
+    assert not Tip.objects.exists()

@@ -104,10 +104,13 @@ def first_url(text: str) -> str:
 def parse_whatsapp(body: bytes) -> tuple[list[Incoming], list[StatusUpdate]]:
     """The messages and the statuses of a WhatsApp webhook body."""
     try:
-        payload = json.loads(body)
-        entries = payload.get("entry") or []
-    except (ValueError, AttributeError) as exc:
+        return _parse_whatsapp(json.loads(body))
+    except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
         raise PayloadError("The body is not a WhatsApp webhook notification.") from exc
+
+
+def _parse_whatsapp(payload) -> tuple[list[Incoming], list[StatusUpdate]]:
+    entries = payload.get("entry") or []
     messages: list[Incoming] = []
     statuses: list[StatusUpdate] = []
     for entry in entries if isinstance(entries, list) else []:
@@ -162,9 +165,12 @@ def parse_telegram(body: bytes) -> Incoming | None:
     """The message of a Telegram update; None for updates that carry none (edits, joins...)."""
     try:
         update = json.loads(body)
-        update_id = update["update_id"]
-    except (ValueError, KeyError, TypeError) as exc:
+        return _parse_telegram(update, update["update_id"])
+    except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
         raise PayloadError("The body is not a Telegram update.") from exc
+
+
+def _parse_telegram(update: dict, update_id) -> Incoming | None:
     message = update.get("message")
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return None

@@ -124,31 +124,36 @@ def _requester(channel: str, channel_id: str, *, email: str = "", at: dt.datetim
 def receive(incoming: channels.Incoming) -> Tip | None:
     """Store a channel message as a tip and queue its processing; None for a message
     already received (channels deliver again) or a STOP."""
-    text = incoming.text[:MAX_TEXT]
     try:
-        with transaction.atomic():
-            requester = _requester(incoming.channel, incoming.sender, at=incoming.sent_at)
-            if text.strip().lower() in STOP_WORDS:
-                if requester.unsubscribed_at is None:
-                    Requester.objects.filter(pk=requester.pk).update(unsubscribed_at=timezone.now())
-                return None
-            tip = Tip.objects.create(
-                channel=incoming.channel,
-                text=text,
-                url=incoming.url[:2000],
-                media_id=incoming.media_id,
-                media_type=incoming.media_type,
-                received_at=incoming.sent_at,
-                requester=requester,
-                message_id=incoming.message_id,
-            )
-            outbox.enqueue(PROCESS_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, tip_id=tip.pk)
-            return tip
+        return _receive(incoming)
     except IntegrityError:
-        # The same message id at once from a retried delivery: the first one stored it.
-        if Tip.objects.filter(channel=incoming.channel, message_id=incoming.message_id).exists():
+        # A retried delivery of the same message, or the same person's first two messages,
+        # stored by another request at the same moment: the second look sees its rows.
+        if already_received(incoming.channel, incoming.message_id):
             return None
-        raise
+        return _receive(incoming)
+
+
+def _receive(incoming: channels.Incoming) -> Tip | None:
+    text = incoming.text[:MAX_TEXT]
+    with transaction.atomic():
+        requester = _requester(incoming.channel, incoming.sender, at=incoming.sent_at)
+        if text.strip().lower() in STOP_WORDS:
+            if requester.unsubscribed_at is None:
+                Requester.objects.filter(pk=requester.pk).update(unsubscribed_at=timezone.now())
+            return None
+        tip = Tip.objects.create(
+            channel=incoming.channel,
+            text=text,
+            url=incoming.url[:2000],
+            media_id=incoming.media_id,
+            media_type=incoming.media_type,
+            received_at=incoming.sent_at,
+            requester=requester,
+            message_id=incoming.message_id,
+        )
+        outbox.enqueue(PROCESS_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, tip_id=tip.pk)
+        return tip
 
 
 def already_received(channel: str, message_id: str) -> bool:
