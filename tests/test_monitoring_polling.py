@@ -461,3 +461,11 @@ def test_admin_discovery_offers_the_sources_for_the_editor_to_switch_on(site, cl
     ids = list(WatchedSource.objects.filter(kind="feed").values_list("pk", flat=True))
     client.post(reverse("admin:claims_watchedsource_changelist"), {"action": "switch_on", "_selected_action": ids})
     assert set(WatchedSource.objects.filter(enabled=True).values_list("pk", flat=True)) == set(ids)
+
+
+def test_a_run_out_of_time_hands_the_sources_it_did_not_reach_back(site):
+    sources = watch_all(site)
+    results = polling.poll_claimed_many(polling.claim_due(), budget_seconds=0)
+    assert results == []
+    assert sorted(polling.due_source_ids()) == sorted(s.pk for s in sources)
+    assert not WatchedSource.objects.filter(leased_until__isnull=False).exists()

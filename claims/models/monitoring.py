@@ -138,8 +138,15 @@ class ClaimRepeat(models.Model):
         return f"repeated claim: already rated {self.rating_label} on {self.rated_at.day} {self.rated_at:%B %Y}"
 
 
+class RepeatQueueManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(repeat__isnull=False)
+
+
 class RepeatQueueClaim(Claim):
     """The claims marked as repeats, for their own admin queue."""
+
+    objects = RepeatQueueManager()
 
     class Meta:
         proxy = True

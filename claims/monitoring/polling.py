@@ -106,19 +106,30 @@ def claim_due(
     return [pk for pk in ids if WatchedSource.objects.filter(free, wanted, pk=pk).update(leased_until=lease)]
 
 
-def poll_due(*, now: dt.datetime | None = None, limit: int | None = None) -> list[PollResult]:
+def poll_due(
+    *, now: dt.datetime | None = None, limit: int | None = None, budget_seconds: float | None = None
+) -> list[PollResult]:
     """Poll every due source once (Celery beat, every minute); returns what each poll did."""
-    return poll_claimed_many(claim_due(now=now, limit=limit))
+    return poll_claimed_many(claim_due(now=now, limit=limit), budget_seconds=budget_seconds)
 
 
-def poll_claimed_many(source_ids: list[int], *, on_polled=None) -> list[PollResult]:
-    """Poll sources this poller has leased, in order; ``on_polled(result)`` after each."""
+def poll_claimed_many(
+    source_ids: list[int], *, on_polled=None, budget_seconds: float | None = None
+) -> list[PollResult]:
+    """Poll sources this poller has leased, in order; ``on_polled(result)`` after each.
+
+    With `budget_seconds`, no poll starts after that long: the sources not reached are
+    handed back (their lease cleared), due as they were, for the next run."""
     sources = WatchedSource.objects.in_bulk(source_ids)
     results = []
     slots = HostSlots(keep=settings.FACTCHECK_LINK_CHECK_HOST_SECONDS == 0)
+    stop_at = None if budget_seconds is None else time.monotonic() + budget_seconds
     with _asynchronous_commits():
         try:
-            for source_id in source_ids:
+            for position, source_id in enumerate(source_ids):
+                if stop_at is not None and time.monotonic() >= stop_at:
+                    WatchedSource.objects.filter(pk__in=source_ids[position:]).update(leased_until=None)
+                    break
                 result = poll_claimed(source_id, source=sources.get(source_id), slots=slots)
                 results.append(result)
                 if on_polled is not None:
