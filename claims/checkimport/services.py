@@ -50,6 +50,8 @@ def import_published_fact_checks(
     when = when or timezone.now()
     verdicts: dict[int, Verdict] = {}
     refused: dict[int, str] = {}
+    if not entries:
+        return verdicts, refused
     with transaction.atomic():
         ids = [entry.claim_id for entry in entries]
         claims = {c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
