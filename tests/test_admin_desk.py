@@ -296,9 +296,10 @@ def test_admin_home_shows_the_count_beside_each_queue(client, editor, reviewer, 
     advance(ClaimFactory(), S.ASSIGNED, editor, reviewer)
     client.force_login(reviewer)
     # 1 session, 2 the user, 3 their own permissions, 4 their groups' permissions,
-    # 5-10 one COUNT per queue (triage, mine, approval, scheduled, published, sources),
-    # 11 the "recent actions" box (the admin log).
-    with django_assert_num_queries(11):
+    # 5 the header's unread-notification count,
+    # 6-11 one COUNT per queue (triage, mine, approval, scheduled, published, sources),
+    # 12 the "recent actions" box (the admin log).
+    with django_assert_num_queries(12):
         response = client.get(reverse("admin:index"))
     tree = lxml.html.fromstring(response.content.decode())
     counts = {td.get("data-queue"): int(td.text) for td in tree.cssselect("#desk-queues td.queue-count")}
@@ -321,6 +322,7 @@ def test_each_queue_costs_the_same_queries_however_many_claims(client, editor, r
     few = queries()
     ClaimFactory.create_batch(15, claimant=ClaimantFactory())
     # 1 session, 2 the user, 3 their own permissions, 4 their groups' permissions,
-    # 5 the reviewers (assignee filter), 6 the filtered count (the title's number),
-    # 7 the page of claims with claimant, article, assignee and best match.
-    assert queries() == few == 7
+    # 5 the reviewers (assignee filter), 6 the tags (tag filter), 7 the filtered count (the title's number),
+    # 8 the page of claims with claimant, article, assignee and best match,
+    # 9 the header's unread-notification count.
+    assert queries() == few == 9

@@ -129,10 +129,11 @@ def test_claim_page_costs_the_same_queries_with_50_notes_and_20_tasks_as_with_2_
     assert len(many) == len(few)
     # What the notes and the checklist add, whatever their number:
     # 1 the tasks joined to their assignees, 2 the notes, 3 their mentions (one prefetch),
-    # 4 the new-note inline's (empty) queryset is never read: none. The desk members for the
+    # 4 the required tasks still open (the header's list of blockers before submit);
+    # the new-note inline's (empty) queryset is never read: none. The desk members for the
     # assignee menus are read once for every row (the one query on auth_user joined to groups).
     ours = [sql for sql in many if "claims_claimtask" in sql or "claims_note" in sql]
-    assert len(ours) == 3, ours
+    assert len(ours) == 4, ours
     assert sum(1 for sql in many if "'Editors'" in sql and "'Reviewers'" in sql) == 1
     html = client.get(claim_url(in_research)).content.decode()
     assert html.count('class="note-body"') == 50
