@@ -197,6 +197,19 @@ def add_independent_evidence(claim: Claim, added_by=None, *, archived: bool = Tr
     )
 
 
+TASK_ANSWERS = {"text": "Done.", "url": "https://stats.example.org/table", "yes_no": "yes"}
+
+
+def complete_required_tasks(claim: Claim, by) -> None:
+    """Answer and check the claim's required checklist tasks, as its reviewer would before submitting."""
+    from claims.collaboration import checklists
+
+    for task in claim.tasks.filter(required=True, checked_at__isnull=True):
+        checklists.update_task(
+            task.pk, by=by, expected_version=task.version, answer=TASK_ANSWERS[task.answer_kind], checked=True
+        )
+
+
 def advance(claim: Claim, to_status: str, editor, reviewer, *, publish_at: dt.datetime | None = None) -> Claim:
     """Drive ``claim`` from its current status to ``to_status`` along the main path.
 
@@ -224,6 +237,7 @@ def advance(claim: Claim, to_status: str, editor, reviewer, *, publish_at: dt.da
                 add_verdict_draft(claim, reviewer)
             if not claim.evidence.exists():
                 add_independent_evidence(claim, added_by=reviewer)
+            complete_required_tasks(claim, reviewer)
             workflow.submit(claim.pk, by=reviewer)
         elif claim.status == s.IN_REVIEW and to_status == s.SCHEDULED:
             workflow.approve(claim.pk, by=editor, publish_at=publish_at or timezone.now() + FUTURE)

@@ -8,6 +8,8 @@ in this thread while it is open, and Django refuses ORM calls under a running lo
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ from claims.models import Claim, Rating, ReviewEvent, Verdict
 from claims.review.roles import EDITORS, REVIEWERS
 from tools.browser import CHROMIUM, CHROMIUM_ARGS
 
-from .factories import ClaimFactory, UserFactory, advance
+from .factories import ClaimFactory, UserFactory, advance, archive
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (pip install -r requirements-dev.txt)"
@@ -160,6 +162,11 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         click_transition(page, "submit")
         expect_success(page, f"Submit for review: claim #{claim.pk} is now in review.")
         page.context.close()
+        # The snapshot worker archives both sources (here from local text: no network),
+        # as publication needs every cited source archived.
+        # (In a thread: the ORM refuses to run inside Playwright's event loop.)
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: [archive(e) for e in claim.evidence.all()]).result()
 
         # 3. The editor reads the right-of-reply record and publishes.
         page = log_in(browser, base, "editor", EDITOR_PASSWORD)

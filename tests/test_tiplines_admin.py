@@ -60,7 +60,7 @@ def test_mark_spam_in_bulk_takes_tips_out_of_the_request_count(client, editor, i
 def test_triage_queue_sorts_by_requests(client, editor, inbox):
     popular, quiet = inbox
     client.force_login(editor)
-    column = 3  # list_display: checkbox(0), claim, possibly checked, requested by
+    column = 3  # list_display: checkbox(0), claim, possibly checked, asks (requested by)
     page = client.get("/admin/claims/claim/", {"queue": "triage", "o": str(column)})
     assert page.status_code == 200
     order = [c.pk for c in page.context["cl"].result_list]

@@ -270,7 +270,8 @@ class ClaimAdmin(SafeInputMixin, RefusalsAsMessagesMixin, LabelledAutocompleteMi
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
 
-    @admin.display(description="requested by", ordering="-tip_requests")
+    # A short heading: the claim text keeps the width (readers' requests, from the tiplines).
+    @admin.display(description="asks", ordering="-tip_requests")
     def requests(self, obj):
         # Readers who sent a tip about it (spam left out), counted by the changelist query (get_queryset).
         return obj.tip_requests or ""

@@ -201,6 +201,13 @@ class ClaimTaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["done"].initial = self.instance.is_done
         self.fields["seen_version"].initial = self.instance.version
+        # A tabular row's boxes have column headings but no <label>: name each after its task.
+        for name, what in (("answer", "answer"), ("done", "done"), ("assignee", "assigned to")):
+            widget = self.fields[name].widget
+            # The admin wraps a foreign key's select (add/change links): the select is inside.
+            for box in (widget, getattr(widget, "widget", None)):
+                if box is not None:
+                    box.attrs["aria-label"] = f"{self.instance.label}: {what}"
 
 
 class ClaimTaskFormSet(BaseInlineFormSet):

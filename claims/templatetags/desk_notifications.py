@@ -18,7 +18,8 @@ def notification_badge(context) -> str:
     if user is None or not user.is_authenticated or not user.has_perm("claims.view_claim"):
         return ""
     unread = notifications.unread_count(user)
-    label = f"{unread} unread notification{'s' if unread != 1 else ''}"
+    # The accessible name starts with the visible text ("Notifications 3"), as speech input expects.
+    label = f"Notifications: {unread} unread"
     return format_html(
         '<a id="notification-badge" href="{}" aria-label="{}">Notifications <span class="badge{}">{}</span></a> /',
         reverse("claims-notifications"),
