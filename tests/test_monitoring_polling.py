@@ -469,3 +469,14 @@ def test_a_run_out_of_time_hands_the_sources_it_did_not_reach_back(site):
     assert results == []
     assert sorted(polling.due_source_ids()) == sorted(s.pk for s in sources)
     assert not WatchedSource.objects.filter(leased_until__isnull=False).exists()
+
+
+def test_the_same_story_at_two_addresses_is_recognised_by_its_text_when_fetched(site):
+    site.serve("/syndicated/a1", article_page(1), "text/html; charset=utf-8", etag="")
+    site.serve("/copies.xml", rss(site.base, ["/a1", "/syndicated/a1"]), "application/rss+xml")
+    source = watch(site, "/copies.xml", "feed")
+    assert polling.poll_now(source.pk).new_articles == 2
+    first, copy = Article.objects.order_by("pk")
+    assert [ingestion.ingest(first.pk), ingestion.ingest(copy.pk)] == ["fetched", "same text"]
+    copy.refresh_from_db()
+    assert copy.status == Article.Status.SAME_TEXT and copy.same_text_as_id == first.pk
