@@ -8,10 +8,9 @@ in this thread while it is open, and Django refuses ORM calls under a running lo
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
