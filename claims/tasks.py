@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from claims import recovery
-from claims.collaboration import email
+from claims.collaboration import email, notifications
 from claims.evidence import snapshots
 from claims.fetching import FetchError
 from claims.intake import ingestion
@@ -169,6 +169,12 @@ def send_notification_email(notification_id: int) -> str:
     A failure is recorded on the notification and retried by ``send_due_notification_emails``.
     """
     return email.send_notification(notification_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def notify_source_broken(evidence_id: int, gone_at: str) -> int:
+    """Tell who published a fact-check that one of its sources is gone (queued by the link checker)."""
+    return notifications.source_broken(evidence_id, gone_at=dt.datetime.fromisoformat(gone_at))
 
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from claims import outbox, tasks
 from claims.evidence import snapshots
 from claims.evidence.sources import save_source
-from claims.models import APIKey, Claim, Evidence, EvidenceCheck, LinkCheckHost, OutboxMessage
+from claims.models import APIKey, Claim, Evidence, EvidenceCheck, LinkCheckHost, Notification, OutboxMessage
 from claims.review import editing, workflow
 
 from .factories import ClaimFactory, EvidenceFactory, add_verdict_draft, advance
@@ -437,6 +437,25 @@ def test_repeated_failures_mark_the_source_gone_after_the_threshold_not_before(
     ]
     # The reference snapshot outlives the page.
     assert report.snapshot_sha256 == hashlib.sha256(REPORT).hexdigest()
+
+
+def test_the_fact_checks_author_and_approver_are_told_once_when_a_source_is_gone(
+    site, editor, reviewer, django_capture_on_commit_callbacks
+):
+    report, _ = published_claim(editor, reviewer, site, django_capture_on_commit_callbacks)
+    site.pages["/report"] = (404, b"not found", {})
+    for _ in range(4):  # error, error, gone, still gone: one notice each, at the change to gone
+        age(report)
+        with django_capture_on_commit_callbacks(execute=True):
+            snapshots.check_link(report.pk)
+    report.refresh_from_db()
+    assert report.link_status == S.GONE
+    told = Notification.objects.filter(verb="source_broken")
+    assert sorted(n.recipient.username for n in told) == sorted([editor.username, reviewer.username])
+    assert all(n.claim_id == report.claim_id and " is gone: " in n.detail for n in told)
+    # The task retried (a lost acknowledgement) tells nobody twice.
+    assert tasks.notify_source_broken(evidence_id=report.pk, gone_at=report.link_changed_at.isoformat()) == 0
+    assert told.count() == 2
 
 
 def test_a_source_that_comes_back_is_ok_again(site, editor, reviewer, django_capture_on_commit_callbacks):

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims import outbox
-from claims.models import Claim, Notification, NotificationKind, NotificationPreference
+from claims.models import Claim, Evidence, Notification, NotificationKind, NotificationPreference, Verdict
 
 SEND_TASK = "claims.tasks.send_notification_email"
 
@@ -77,3 +77,35 @@ def set_preference(user, kind: str, channel: str) -> NotificationPreference:
             user=user, kind=kind, defaults={"channel": channel}
         )
     return preference
+
+
+def source_broken(evidence_id: int, *, gone_at) -> int:
+    """Tell the author and the approver of a published fact-check that one of its sources is gone.
+
+    Queued by the link checker in the transaction that marked the source gone; run twice
+    (a retried task), it tells each of them once: a notice already written since the
+    source went gone counts. A source that came back meanwhile is not reported.
+    """
+    with transaction.atomic():
+        # The source's row lock orders two runs of the same message.
+        evidence = Evidence.objects.select_for_update().filter(pk=evidence_id).first()
+        if evidence is None or evidence.link_status != Evidence.LinkStatus.GONE:
+            return 0
+        verdict = (
+            Verdict.objects.published().filter(claim_id=evidence.claim_id).select_related("author", "approver").first()
+        )
+        if verdict is None:
+            return 0
+        detail = f"{evidence.title or evidence.url} is gone: {evidence.link_error}"[:300]
+        told = 0
+        for recipient in {user for user in (verdict.author, verdict.approver) if user is not None}:
+            already = Notification.objects.filter(
+                recipient=recipient,
+                verb=NotificationKind.SOURCE_BROKEN,
+                claim_id=evidence.claim_id,
+                created_at__gte=gone_at,
+                detail__startswith=f"{evidence.title or evidence.url} is gone",
+            ).exists()
+            if not already and notify(recipient, NotificationKind.SOURCE_BROKEN, claim=verdict.claim, detail=detail):
+                told += 1
+        return told

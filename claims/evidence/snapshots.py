@@ -68,6 +68,9 @@ from claims.normalize import content_hash, normalize_url, url_host
 
 SNAPSHOT_TASK = "claims.tasks.snapshot_evidence"
 CHECK_TASK = "claims.tasks.check_evidence_link"
+# Who published the fact-check is told when a source goes gone (collaboration, above this
+# layer, writes the notification: reached by task name through the outbox).
+SOURCE_BROKEN_TASK = "claims.tasks.notify_source_broken"
 # Beat runs plan_link_checks this often (settings.CELERY_BEAT_SCHEDULE); a run
 # plans no further ahead, so consecutive runs do not plan the same host twice.
 PLAN_WINDOW = dt.timedelta(seconds=60)
@@ -450,6 +453,8 @@ def _record_failure(evidence: Evidence, url: str, exc, *, kind: str, final: bool
         fields.append("link_changed_at")
     evidence.save(update_fields=fields)
     _log(evidence, url, kind, error=exc.message, http_status=exc.status, changed=changed, checked_at=now)
+    if gone and previous != Status.GONE:
+        outbox.enqueue(SOURCE_BROKEN_TASK, evidence_id=evidence.pk, gone_at=now.isoformat())
 
 
 def _log(
