@@ -170,6 +170,16 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         expect(panel).to_contain_text("The claimant has not been contacted for a reply.")
         expect(page.locator("#contacts-group")).to_be_visible()
         expect(page.locator("#id_approve-publish_at")).to_have_value("")
+        # The sources could not be archived (this network reaches no outside site):
+        # approval waits until the editor cites each without its archive, with the reason.
+        click_transition(page, "approve")
+        expect(page.locator("ul.messagelist li.error")).to_contain_text("is not archived yet")
+        for _ in range(2):
+            page.get_by_role("link", name="cite without archive…").first.click()
+            page.fill("#id_reason", "The site refuses automated copies.")
+            page.click("input[type=submit][value=Save]")
+            expect_success(page, "cited without its archive")
+        expect(page.locator("#id_approve-publish_at")).to_have_value("")
         click_transition(page, "approve")
         expect_success(page, f"Approve and publish: claim #{claim.pk} is now published.")
         expect(page.locator("#workflow-heading")).to_contain_text("Workflow: Published")
@@ -200,6 +210,9 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         "claims.evidence.added",
         "claims.verdict.draft_created",
         "claims.claim.submitted",
+        # The editor's decisions to cite the sources without their archive.
+        "claims.evidence.archive_overridden",
+        "claims.evidence.archive_overridden",
         "claims.verdict.published",
     ]
     assert set(verdict.contributors.values_list("username", flat=True)) == {"reviewer"}
