@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from claims.models import Claim, Rating, ReviewEvent, Verdict
 from claims.review.roles import EDITORS, REVIEWERS
 from tools.browser import CHROMIUM, CHROMIUM_ARGS
 
-from .factories import ClaimFactory, UserFactory, advance, archive
+from .factories import ClaimFactory, UserFactory, advance
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (pip install -r requirements-dev.txt)"
@@ -161,11 +160,6 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         click_transition(page, "submit")
         expect_success(page, f"Submit for review: claim #{claim.pk} is now in review.")
         page.context.close()
-        # The snapshot worker archives both sources (here from local text: no network),
-        # as publication needs every cited source archived.
-        # (In a thread: the ORM refuses to run inside Playwright's event loop.)
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(lambda: [archive(e) for e in claim.evidence.all()]).result()
 
         # 3. The editor reads the right-of-reply record and publishes.
         page = log_in(browser, base, "editor", EDITOR_PASSWORD)
@@ -175,6 +169,16 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         expect(panel.get_by_role("heading", name="Right of reply")).to_be_visible()
         expect(panel).to_contain_text("The claimant has not been contacted for a reply.")
         expect(page.locator("#contacts-group")).to_be_visible()
+        expect(page.locator("#id_approve-publish_at")).to_have_value("")
+        # The sources could not be archived (this network reaches no outside site):
+        # approval waits until the editor cites each without its archive, with the reason.
+        click_transition(page, "approve")
+        expect(page.locator("ul.messagelist li.error")).to_contain_text("is not archived yet")
+        for _ in range(2):
+            page.get_by_role("link", name="cite without archive…").first.click()
+            page.fill("#id_reason", "The site refuses automated copies.")
+            page.click("input[type=submit][value=Save]")
+            expect_success(page, "cited without its archive")
         expect(page.locator("#id_approve-publish_at")).to_have_value("")
         click_transition(page, "approve")
         expect_success(page, f"Approve and publish: claim #{claim.pk} is now published.")
@@ -206,6 +210,9 @@ def test_editor_and_reviewer_take_a_claim_from_candidate_to_published(live_serve
         "claims.evidence.added",
         "claims.verdict.draft_created",
         "claims.claim.submitted",
+        # The editor's decisions to cite the sources without their archive.
+        "claims.evidence.archive_overridden",
+        "claims.evidence.archive_overridden",
         "claims.verdict.published",
     ]
     assert set(verdict.contributors.values_list("username", flat=True)) == {"reviewer"}
