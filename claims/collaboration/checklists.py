@@ -180,3 +180,35 @@ def update_task(
                 new_assignee, NotificationKind.TASK_ASSIGNED, claim=task.claim, actor=by, detail=task.label
             )
     return task
+
+
+def import_tasks(
+    claim_id: int, answers: list[tuple[str, str]], *, actor_username: str, event_data: dict
+) -> list[ClaimTask]:
+    """A claim's answered tasks from another tool's history (a Check workspace export).
+
+    Answered, so checked as of the import; never required (the desk's own template
+    decides what blocks a submission) and tied to no template task. One audit event
+    for the claim lists the labels, as the rest of an import does.
+    """
+    now = timezone.now()
+    tasks = ClaimTask.objects.bulk_create(
+        [
+            ClaimTask(
+                claim_id=claim_id,
+                label=label[:200],
+                answer=answer,
+                position=position,
+                checked_at=now,
+                checked_by_username=actor_username,
+            )
+            for position, (label, answer) in enumerate(answers)
+        ]
+    )
+    ReviewEvent.objects.create(
+        claim_id=claim_id,
+        action="claims.task.imported",
+        actor_username=actor_username,
+        data={**event_data, "labels": [task.label for task in tasks]},
+    )
+    return tasks
