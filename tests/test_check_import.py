@@ -31,6 +31,7 @@ from claims.models import (
     Verdict,
 )
 from claims.review.roles import EDITORS, REVIEWERS
+from claims.tiplines import tips as tips_service
 
 from .checkexport import (
     ARABIC_QUOTE,
@@ -209,6 +210,8 @@ def test_import_creates_claims_fact_checks_and_users_from_check_headers(export_z
     assert not Requester.objects.filter(channel_id__contains="uid").exists()
     assert {t.status for t in tips.values()} == {Tip.Status.QUEUED}
     assert all(t.processed_at and t.claim_id is None for t in tips.values())
+    # Processed already: the tip pipeline never answers imported history, even when it would match.
+    assert tips_service.process(tips[TIP_TEXT].pk) == Tip.Status.QUEUED
     assert TipReply.objects.count() == 0
     assert not OutboxMessage.objects.filter(task__contains="tip").exists()
 

@@ -444,7 +444,7 @@ class AnnotationStep(Step):
         ids = [row.get("Item ID") for row in rows]
         items = existing_records(ctx, "item", ids)
         known = existing_records(ctx, self.kind, ids)
-        failures = []
+        answers_by_claim, sources, records, failures = {}, {}, [], []
         for row in rows:
             item_id = row.get("Item ID")
             if item_id in known:
@@ -460,21 +460,30 @@ class AnnotationStep(Step):
                 if column == "Item ID" or not column or value in NO_ANSWER:
                     continue
                 match = _CHECK_TASK_ID.search(column)
-                answers.append((column[: match.start()] if match else column, value))
+                answers.append(((column[: match.start()] if match else column) or column, value))
                 task_ids.append(match.group(1) if match else "")
             if not answers:
                 continue
-            source = {"source": ctx.source, "kind": self.kind, "external_id": item_id, "check_task_ids": task_ids}
-            tasks = checklists.import_tasks(item.object_id, answers, actor_username=ACTOR, event_data=source)
-            ImportedRecord.objects.create(
-                source=ctx.source,
-                kind=self.kind,
-                external_id=item_id,
-                content_type=item.content_type,
-                object_id=item.object_id,
-                data={"labels": [task.label for task in tasks]},
+            answers_by_claim[item.object_id] = answers
+            sources[item.object_id] = {
+                "source": ctx.source,
+                "kind": self.kind,
+                "external_id": item_id,
+                "check_task_ids": task_ids,
+            }
+            records.append(
+                ImportedRecord(
+                    source=ctx.source,
+                    kind=self.kind,
+                    external_id=item_id,
+                    content_type=item.content_type,
+                    object_id=item.object_id,
+                    data={"labels": [label[:200] for label, _ in answers]},
+                )
             )
-            report.created += len(tasks)
+        created = checklists.import_tasks(answers_by_claim, actor_username=ACTOR, event_data=sources)
+        ImportedRecord.objects.bulk_create(records)
+        report.created += sum(len(tasks) for tasks in created.values())
         for row, reason in failures:
             ctx.report.error(file, row, reason, self.kind)
 

@@ -183,13 +183,14 @@ def update_task(
 
 
 def import_tasks(
-    claim_id: int, answers: list[tuple[str, str]], *, actor_username: str, event_data: dict
-) -> list[ClaimTask]:
-    """A claim's answered tasks from another tool's history (a Check workspace export).
+    answers_by_claim: dict[int, list[tuple[str, str]]], *, actor_username: str, event_data: dict[int, dict]
+) -> dict[int, list[ClaimTask]]:
+    """Claims' answered tasks from another tool's history (a Check workspace export).
 
     Answered, so checked as of the import; never required (the desk's own template
     decides what blocks a submission) and tied to no template task. One audit event
-    for the claim lists the labels, as the rest of an import does.
+    per claim lists the labels, as the rest of an import does. Many claims at once:
+    an export holds thousands.
     """
     now = timezone.now()
     tasks = ClaimTask.objects.bulk_create(
@@ -202,13 +203,22 @@ def import_tasks(
                 checked_at=now,
                 checked_by_username=actor_username,
             )
+            for claim_id, answers in answers_by_claim.items()
             for position, (label, answer) in enumerate(answers)
         ]
     )
-    ReviewEvent.objects.create(
-        claim_id=claim_id,
-        action="claims.task.imported",
-        actor_username=actor_username,
-        data={**event_data, "labels": [task.label for task in tasks]},
+    by_claim: dict[int, list[ClaimTask]] = {claim_id: [] for claim_id in answers_by_claim}
+    for task in tasks:
+        by_claim[task.claim_id].append(task)
+    ReviewEvent.objects.bulk_create(
+        [
+            ReviewEvent(
+                claim_id=claim_id,
+                action="claims.task.imported",
+                actor_username=actor_username,
+                data={**event_data.get(claim_id, {}), "labels": [task.label for task in claim_tasks]},
+            )
+            for claim_id, claim_tasks in by_claim.items()
+        ]
     )
-    return tasks
+    return by_claim
