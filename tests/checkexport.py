@@ -39,6 +39,9 @@ This export contains information and data from the workspace in CSV format.
 MULTILINE_QUOTE = 'The mayor said, "buses are free", and\nthe council paid 14 million for them'
 ARABIC_QUOTE = "وزير الصحة قال إن اللقاح يسبب العقم"
 SECRET_EMAIL = "zzsecret.reporter@desk.example"
+TIP_UID = "zzuid-whatsapp-4471"
+TIP_TEXT = "zztip: my neighbour says the buses are free, is this true?"
+ARABIC_TIP = "هل صحيح أن الحافلات مجانية؟"
 
 
 def workspace_rows() -> dict[str, list[list[str]]]:
@@ -83,8 +86,11 @@ def workspace_rows() -> dict[str, list[list[str]]]:
             ["301", "How we rate claims", "Our scale, explained", "https://riverton-desk.example/how", "en"],
         ],
         "workspace_tipline_requests_data.csv": [
-            ["401", "en", "whatsapp", "2024-07-01 08:00:00 UTC", "uid-1", "Is this true?"],
-            ["402", "ar", "telegram", "2024-07-02 08:00:00 UTC", "uid-2", "هل هذا صحيح؟"],
+            ["401", "en", "whatsapp", "2024-07-01 08:00:00 UTC", TIP_UID, TIP_TEXT],
+            ["402", "ar", "telegram", "2024-07-02 08:00:00 +0300", "uid-2", ARABIC_TIP],
+            ["403", "en", "WhatsApp", "2024-07-03 08:00:00 UTC", TIP_UID, "And this bridge photo?"],
+            ["404", "en", "Messenger", "2024-07-04 08:00:00 UTC", "uid-3", "Is the flood video old?"],
+            ["405", "en", "whatsapp", "last tuesday", "uid-4", "A request with a date nobody can read"],
         ],
         "workspace_tipline_newsletter_data.csv": [
             ["501", "none", "", "", "", "This week's checks", "static", "", "1", "Free buses", "", "", "Thanks",
@@ -101,12 +107,19 @@ def csv_bytes(header: list[str], rows: list[list[str]], *, bom: bool = False) ->
     return (("\ufeff" if bom else "") + out.getvalue()).encode()
 
 
-ANNOTATION_ROWS = [["101", "Facebook, then WhatsApp", "-"], ["103", "https://social.example/posts/1", "yes"]]
+# Item 105 was refused (unknown status): its row is reported; 106 has no answers, so no tasks.
+ANNOTATION_ROWS = [
+    ["101", "Facebook, then WhatsApp", "-"],
+    ["103", "https://social.example/posts/1", "yes"],
+    ["105", "Somewhere", "no"],
+    ["106", "-", ""],
+]
 
 
-def export_files(*, extra_column: bool = True, omit: tuple[str, ...] = (), tasks: bool = False) -> dict[str, bytes]:
+def export_files(*, extra_column: bool = True, omit: tuple[str, ...] = (), tasks: bool = True) -> dict[str, bytes]:
     """The files of the workspace: the item file with a column a later Check might add, the fact-check
-    file with a byte-order mark, and no annotations file (a workspace without tasks has none)."""
+    file with a byte-order mark, and (unless ``tasks`` is false: a workspace without tasks has none)
+    the annotations file."""
     files = {"README.txt": README.encode()}
     for name, rows in workspace_rows().items():
         if name in omit:

@@ -14,11 +14,37 @@ from django.db import connection
 
 from claims.checkimport.maps import DEFAULT_STATUS_MAP
 from claims.checkimport.services import PublishedFactCheck, import_published_fact_checks
+from claims.checkimport.steps import requester_id
 from claims.matching import backends
-from claims.models import Claim, Claimant, ExternalReview, ImportedRecord, ReviewEvent, Verdict
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimTask,
+    ExternalReview,
+    ImportedRecord,
+    OutboxMessage,
+    Requester,
+    ReviewEvent,
+    Tag,
+    Tip,
+    TipReply,
+    Verdict,
+)
 from claims.review.roles import EDITORS, REVIEWERS
+from claims.tiplines import tips as tips_service
 
-from .checkexport import ARABIC_QUOTE, MULTILINE_QUOTE, SECRET_EMAIL, export_files, write_zip
+from .checkexport import (
+    ARABIC_QUOTE,
+    ARABIC_TIP,
+    HEADERS,
+    MULTILINE_QUOTE,
+    SECRET_EMAIL,
+    TIP_TEXT,
+    TIP_UID,
+    csv_bytes,
+    export_files,
+    write_zip,
+)
 
 User = get_user_model()
 
@@ -56,6 +82,12 @@ def stored() -> dict:
         "references": ExternalReview.objects.count(),
         "records": ImportedRecord.objects.count(),
         "events": ReviewEvent.objects.count(),
+        "tags": Tag.objects.count(),
+        "tag_links": Tag.claims.through.objects.count(),
+        "tasks": ClaimTask.objects.count(),
+        "tips": Tip.objects.count(),
+        "requesters": Requester.objects.count(),
+        "outbox": OutboxMessage.objects.count(),
     }
 
 
@@ -63,11 +95,12 @@ EXPECTED = {
     # kind: (created, skipped, kept for later, failed)
     "workspace": (0, 1, 0, 0),
     "user": (3, 0, 0, 0),
-    "tag": (0, 0, 3, 0),
+    "tag": (3, 0, 0, 0),
     "item": (6, 0, 0, 1),
     "fact_check": (3, 0, 1, 0),
     "explainer": (0, 0, 1, 0),
-    "tipline_request": (0, 0, 2, 0),
+    "annotation": (3, 0, 0, 1),
+    "tipline_request": (4, 0, 0, 1),
     "tipline_newsletter": (0, 0, 1, 0),
 }
 
@@ -76,13 +109,23 @@ def test_import_creates_claims_fact_checks_and_users_from_check_headers(export_z
     report = run(export_zip)
     assert report["source"] == "check:42"
     assert counts(report) == EXPECTED
-    assert report["missing_files"] == ["workspace_annotations_data.csv"]
+    assert report["missing_files"] == []
     assert report["errors"] == [
         {
             "file": "workspace_item_data.csv",
             "row": 5,
             "reason": "status 'half_baked_custom' is not in the status map (add it with --status-map)",
-        }
+        },
+        {
+            "file": "workspace_annotations_data.csv",
+            "row": 3,
+            "reason": "no imported item '105' (missing from the export, or refused)",
+        },
+        {
+            "file": "workspace_tipline_requests_data.csv",
+            "row": 5,
+            "reason": "no readable date in 'Creation date' ('last tuesday'): a tip keeps its original date",
+        },
     ]
 
     # Items: the quote with commas and a newline, the Arabic one, a link, media; the unknown status is not guessed.
@@ -129,6 +172,49 @@ def test_import_creates_claims_fact_checks_and_users_from_check_headers(export_z
         [REVIEWERS],
     ]
 
+    # Tags: private rows on the item's claim.
+    assert sorted(buses.tags.values_list("name", flat=True)) == ["budget", "transport"]
+    assert list(arabic.tags.values_list("name", flat=True)) == ["health"]
+    assert not Tag.objects.filter(public=True).exists()
+
+    # Tasks: the answered cells, checked, not required, no template, Check's task id left out of the label.
+    tasks = {(t.claim_id, t.label): t for t in ClaimTask.objects.all()}
+    assert set(tasks) == {
+        (buses.pk, "Where was it first posted?"),
+        (link.pk, "Where was it first posted?"),
+        (link.pk, "Source checked?"),
+    }
+    first = tasks[(buses.pk, "Where was it first posted?")]
+    assert first.answer == "Facebook, then WhatsApp" and first.is_done and not first.required
+    assert first.template_id is None and tasks[(link.pk, "Source checked?")].answer == "yes"
+    assert not ClaimTask.objects.filter(claim_id=by_item["106"].object_id).exists()
+    event = ReviewEvent.objects.get(claim=link, action="claims.task.imported")
+    assert event.data["labels"] == ["Where was it first posted?", "Source checked?"]
+    assert event.data["check_task_ids"] == ["7", "8"] and event.actor_username == "check-import"
+
+    # Tips: original dates, channels, an anonymous requester per uid, queued, nothing sent.
+    tips = {t.text: t for t in Tip.objects.select_related("requester")}
+    assert set(tips) == {TIP_TEXT, ARABIC_TIP, "And this bridge photo?", "Is the flood video old?"}
+    arabic_tip = tips[ARABIC_TIP]
+    assert arabic_tip.received_at.isoformat() == "2024-07-02T05:00:00+00:00"
+    assert arabic_tip.language == "ar" and arabic_tip.channel == "telegram"
+    assert tips["Is the flood video old?"].channel == "web"
+    assert tips[TIP_TEXT].requester == tips["And this bridge photo?"].requester
+    assert (
+        tips[TIP_TEXT].requester.channel_id
+        == requester_id(TIP_UID)
+        == hashlib.sha256(f"check:{TIP_UID}".encode()).hexdigest()
+    )
+    assert tips[TIP_TEXT].requester.last_message_at.isoformat() == "2024-07-03T08:00:00+00:00"
+    assert Requester.objects.count() == 3
+    assert not Requester.objects.filter(channel_id__contains="uid").exists()
+    assert {t.status for t in tips.values()} == {Tip.Status.QUEUED}
+    assert all(t.processed_at and t.claim_id is None for t in tips.values())
+    # Processed already: the tip pipeline never answers imported history, even when it would match.
+    assert tips_service.process(tips[TIP_TEXT].pk) == Tip.Status.QUEUED
+    assert TipReply.objects.count() == 0
+    assert not OutboxMessage.objects.filter(task__contains="tip").exists()
+
 
 def test_second_run_creates_nothing(export_zip, default_scale, roles):
     run(export_zip)
@@ -140,6 +226,9 @@ def test_second_run_creates_nothing(export_zip, default_scale, roles):
     assert again["kinds"]["item"]["skipped"] == 6
     assert again["kinds"]["fact_check"]["skipped"] == 4
     assert again["kinds"]["user"]["skipped"] == 3
+    assert again["kinds"]["tag"]["skipped"] == 3
+    assert again["kinds"]["annotation"]["skipped"] == 3
+    assert again["kinds"]["tipline_request"]["skipped"] == 4
 
 
 def test_dry_run_writes_nothing_and_reports_the_same_counts(export_zip, default_scale, roles):
@@ -164,7 +253,9 @@ def test_status_map_file_overrides_the_default(tmp_path, export_zip, default_sca
     status_map = tmp_path / "statuses.json"
     status_map.write_text(json.dumps({"half_baked_custom": "dismissed", "in_progress": {"status": "candidate"}}))
     report = run(export_zip, "--status-map", str(status_map))
-    assert report["errors"] == []
+    # Only the tip without a date is left; item 105's task answers now find its claim.
+    assert [e["file"] for e in report["errors"]] == ["workspace_tipline_requests_data.csv"]
+    assert report["kinds"]["annotation"]["created"] == 5
     assert report["kinds"]["item"]["created"] == 7
     record = ImportedRecord.objects.get(kind="item", external_id="105")
     assert Claim.objects.get(pk=record.object_id).status == Claim.Status.DISMISSED
@@ -202,19 +293,31 @@ def test_missing_required_column_stops_the_import_before_anything_is_written(tmp
     assert stored()["users"] == 0 and stored()["records"] == 0
 
 
-def test_task_answers_are_counted_for_later(tmp_path, default_scale, roles):
-    report = run(write_zip(tmp_path / "tasks.zip", export_files(tasks=True)))
-    assert report["missing_files"] == []
-    assert report["kinds"]["annotation"]["kept_for_later"] == 2
-    assert "checklist" in report["kinds"]["annotation"]["note"]
+def test_a_workspace_without_tasks_has_no_annotations_file(tmp_path, default_scale, roles):
+    report = run(write_zip(tmp_path / "no-tasks.zip", export_files(tasks=False)))
+    assert report["missing_files"] == ["workspace_annotations_data.csv"]
+    assert "annotation" not in report["kinds"]
+    assert ClaimTask.objects.count() == 0 and report["kinds"]["item"]["created"] == 6
 
 
-def test_older_tipline_file_name_is_read_too(tmp_path, default_scale, roles):
+def test_older_tipline_file_name_and_its_shifted_columns_are_read(tmp_path, default_scale, roles):
     files = export_files()
-    files["workspace_tipline_requets_data.csv"] = files.pop("workspace_tipline_requests_data.csv")
+    del files["workspace_tipline_requests_data.csv"]
+    # The first rake task wrote no platform value: five values under six headers.
+    files["workspace_tipline_requets_data.csv"] = csv_bytes(
+        HEADERS["workspace_tipline_requests_data.csv"],
+        [
+            ["401", "en", "2024-07-01 08:00:00 UTC", TIP_UID, TIP_TEXT],
+            ["402", "ar", "2024-07-02 08:00:00 UTC", "uid-2", ARABIC_TIP],
+        ],
+    )
     report = run(write_zip(tmp_path / "old.zip", files))
-    assert report["kinds"]["tipline_request"]["kept_for_later"] == 2
+    assert report["kinds"]["tipline_request"]["created"] == 2
     assert report["kinds"]["tipline_request"]["file"] == "workspace_tipline_requets_data.csv"
+    tip = Tip.objects.get(text=TIP_TEXT)
+    assert tip.received_at.isoformat() == "2024-07-01T08:00:00+00:00" and tip.channel == "web"
+    assert tip.requester.channel_id == requester_id(TIP_UID)
+    assert Tip.objects.get(text=ARABIC_TIP).language == "ar"
 
 
 def test_text_summary_lists_kinds_and_the_bad_row(export_zip, default_scale, roles):
@@ -223,7 +326,7 @@ def test_text_summary_lists_kinds_and_the_bad_row(export_zip, default_scale, rol
     text = out.getvalue()
     assert "Source: check:42" in text
     assert "workspace_item_data.csv row 5: status 'half_baked_custom' is not in the status map" in text
-    assert "tipline_request" in text and "needs the tip and requester models" in text
+    assert "tipline_request" in text and "needs the tip" not in text
 
 
 def test_imported_fact_checks_are_public_and_matched_for_a_reworded_claim(client, export_zip, default_scale, roles):
@@ -254,7 +357,7 @@ def test_imported_users_cannot_log_in_until_invited(client, export_zip, default_
     assert client.login(username=user.username, password="invited-and-chosen-pass") is True
 
 
-def test_imported_emails_never_reach_a_public_surface(client, export_zip, default_scale, roles):
+def test_imported_emails_tips_and_requesters_never_reach_a_public_surface(client, export_zip, default_scale, roles):
     run(export_zip)
     ids = [item["id"] for item in client.get("/api/v1/fact-checks/").json()["results"]]
     slugs = Claim.objects.filter(pk__in=ids).values_list("slug", flat=True)
@@ -263,6 +366,10 @@ def test_imported_emails_never_reach_a_public_surface(client, export_zip, defaul
         "/api/v1/fact-checks/match?q=buses",
         "/fact-checks/",
         "/fact-checks/feed/",
+        "/tips/",
+        # Words of the tips (the whole text would come back as the echoed query).
+        "/api/v1/fact-checks/match?q=neighbour+says+buses+free",
+        "/api/v1/fact-checks/match?q=الحافلات مجانية",
         *(f"/api/v1/fact-checks/{pk}/" for pk in ids),
         *(f"/api/v1/fact-checks/{pk}/claimreview" for pk in ids),
         *(f"/fact-checks/{slug}/" for slug in slugs),
@@ -273,6 +380,16 @@ def test_imported_emails_never_reach_a_public_surface(client, export_zip, defaul
         body = response.content.decode()
         assert SECRET_EMAIL not in body and "zzsecret" not in body.lower(), url
         assert "desk.example" not in body.replace("riverton-desk.example", ""), url
+        # Tips and their requesters are private; so are tags nobody marked public.
+        for private in (
+            TIP_TEXT,
+            "zztip",
+            ARABIC_TIP,
+            TIP_UID,
+            *Requester.objects.values_list("channel_id", flat=True),
+        ):
+            assert private not in body, (url, private)
+        assert "transport" not in body, url
 
 
 def test_a_published_fact_check_is_imported_once_onto_a_claim(export_zip, default_scale, roles):

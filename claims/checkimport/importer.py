@@ -8,9 +8,9 @@ row is reported (file, row number, reason) and the rest still import. Every
 record is kept in ``ImportedRecord`` by its Check id: a second run finds
 them and creates nothing.
 
-Adding a step for a new kind (checklist tasks, tags, tips, once their models
-exist) is a subclass with ``kind``, ``files``, ``required`` and ``import_batch``,
-listed in ``STEPS``.
+Adding a step for a new kind is a subclass with ``kind``, ``files``,
+``required`` and ``import_batch``, listed in ``STEPS``; two steps may read one
+file (items, then their tags).
 """
 
 from __future__ import annotations

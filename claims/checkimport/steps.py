@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
@@ -14,10 +16,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from claims.collaboration import checklists, tags
 from claims.matching.triage import queue_matching
-from claims.models import Claim, Claimant, ExternalReview, ImportedRecord, Rating, ReviewEvent
+from claims.models import Channel, Claim, Claimant, ExternalReview, ImportedRecord, Rating, ReviewEvent, Tip
 from claims.models.bulk import insert_objects
 from claims.normalize import InvalidURL, normalize_url, url_host
+from claims.tiplines import tips as tiplines
 
 from .csvfiles import Row
 from .importer import Context, KeptForLater, Step, title_key
@@ -140,13 +144,6 @@ class ItemStep(Step):
     kind = "item"
     files = ("workspace_item_data.csv",)
     required = ("ID", "Title", "Status", "Media type", "Media data")
-
-    def count(self, rows, ctx):
-        tags = sum(len([t for t in row.get("Tags").split(",") if t.strip()]) for row in rows)
-        if tags:
-            report = ctx.report.kind("tag")
-            report.kept_for_later += tags
-            report.note = "kept with each item's import record; needs the tag model"
 
     def import_batch(self, rows, ctx, file):
         report = ctx.report.kind(self.kind)
@@ -385,19 +382,195 @@ class ExplainerStep(Step):
         report.skipped += len(rows) - len(new)
 
 
-class AnnotationStep(KeptForLater):
+class TagStep(Step):
+    """Each imported item's Check tags (kept on its import record) on its claim."""
+
+    kind = "tag"
+    files = ("workspace_item_data.csv",)
+    required = ("ID",)
+
+    def import_batch(self, rows, ctx, file):
+        report = ctx.report.kind(self.kind)
+        ids = [row.get("ID") for row in rows]
+        items = existing_records(ctx, "item", ids)
+        known = existing_records(ctx, self.kind, ids)
+        names_by_claim, records, failures = {}, [], []
+        for row in rows:
+            item = items.get(row.get("ID"))
+            # An item that failed was reported by its own step; one without tags has nothing to do.
+            if item is None or item.object_id is None or not item.data.get("tags"):
+                continue
+            if row.get("ID") in known:
+                report.skipped += len(known[row.get("ID")].data.get("tags", []))
+                continue
+            try:
+                names = tags.parse(item.data["tags"])
+            except tags.TagError as exc:
+                failures.append((row, exc.message))
+                continue
+            names_by_claim[item.object_id] = names
+            records.append(
+                ImportedRecord(
+                    source=ctx.source,
+                    kind=self.kind,
+                    external_id=row.get("ID"),
+                    content_type=item.content_type,
+                    object_id=item.object_id,
+                    data={"tags": names},
+                )
+            )
+        report.created += tags.attach_imported(names_by_claim)
+        ImportedRecord.objects.bulk_create(records)
+        for row, reason in failures:
+            ctx.report.error(file, row, reason, self.kind)
+
+
+NO_ANSWER = {"", "-"}
+_CHECK_TASK_ID = re.compile(r"\s*\((\d+)\)$")
+
+
+class AnnotationStep(Step):
+    """One row per item, one column per workspace task (``"<label> (<task id>)"``): the
+    answered ones become checked tasks on the item's claim. An unanswered cell (empty or
+    ``-``) becomes nothing: Check's open tasks are its workflow, not the desk's here."""
+
     kind = "annotation"
     files = ("workspace_annotations_data.csv",)
     required = ("Item ID",)
-    reason = "needs the checklist models (issue 16)"
+
+    def import_batch(self, rows, ctx, file):
+        report = ctx.report.kind(self.kind)
+        report.note = "answered tasks become checked checklist tasks; unanswered ones are not carried over"
+        ids = [row.get("Item ID") for row in rows]
+        items = existing_records(ctx, "item", ids)
+        known = existing_records(ctx, self.kind, ids)
+        answers_by_claim, sources, records, failures = {}, {}, [], []
+        for row in rows:
+            item_id = row.get("Item ID")
+            if item_id in known:
+                report.skipped += len(known[item_id].data.get("labels", []))
+                continue
+            item = items.get(item_id)
+            if item is None or item.object_id is None:
+                failures.append((row, f"no imported item {item_id!r} (missing from the export, or refused)"))
+                continue
+            answers, task_ids = [], []
+            for column, value in row.values.items():
+                value = (value or "").strip()
+                if column == "Item ID" or not column or value in NO_ANSWER:
+                    continue
+                match = _CHECK_TASK_ID.search(column)
+                answers.append(((column[: match.start()] if match else column) or column, value))
+                task_ids.append(match.group(1) if match else "")
+            if not answers:
+                continue
+            answers_by_claim[item.object_id] = answers
+            sources[item.object_id] = {
+                "source": ctx.source,
+                "kind": self.kind,
+                "external_id": item_id,
+                "check_task_ids": task_ids,
+            }
+            records.append(
+                ImportedRecord(
+                    source=ctx.source,
+                    kind=self.kind,
+                    external_id=item_id,
+                    content_type=item.content_type,
+                    object_id=item.object_id,
+                    data={"labels": [label[:200] for label, _ in answers]},
+                )
+            )
+        created = checklists.import_tasks(answers_by_claim, actor_username=ACTOR, event_data=sources)
+        ImportedRecord.objects.bulk_create(records)
+        report.created += sum(len(tasks) for tasks in created.values())
+        for row, reason in failures:
+            ctx.report.error(file, row, reason, self.kind)
 
 
-class TiplineRequestStep(KeptForLater):
+def tip_channel(platform: str) -> str:
+    """Check's platform (WhatsApp, Telegram, Messenger, Instagram, Viber, LINE, web...) to a tip channel."""
+    platform = platform.lower()
+    for channel in (Channel.WHATSAPP, Channel.TELEGRAM):
+        if channel.value in platform:
+            return channel.value
+    return Channel.WEB.value
+
+
+def requester_id(uid: str) -> str:
+    """Check's opaque uid, hashed: enough to group one person's requests, nothing that names them."""
+    return hashlib.sha256(f"check:{uid}".encode()).hexdigest() if uid else ""
+
+
+class TiplineRequestStep(Step):
+    """Tipline requests become queued tips with their original dates, from an anonymous
+    requester per (platform, uid). Nothing is sent and nothing is matched: it is history."""
+
     kind = "tipline_request"
     # The rake task first spelt the file "requets".
     files = ("workspace_tipline_requests_data.csv", "workspace_tipline_requets_data.csv")
     required = ("ID",)
-    reason = "needs the tip and requester models (issue 17)"
+
+    def import_batch(self, rows, ctx, file):
+        report = ctx.report.kind(self.kind)
+        known = existing_records(ctx, self.kind, [row.get("ID") for row in rows])
+        items = existing_records(ctx, "item", [row.get("Item ID") for row in rows if row.get("Item ID")])
+        tip_type = ContentType.objects.get_for_model(Tip)
+        records, failures = [], []
+        for row in rows:
+            if row.get("ID") in known:
+                report.skipped += 1
+                continue
+            try:
+                platform, at, uid, text = self._fields(row)
+            except ValueError as exc:
+                failures.append((row, str(exc)))
+                continue
+            item = items.get(row.get("Item ID"))
+            language = row.get("Language").lower()
+            tip = tiplines.record_history(
+                tip_channel(platform),
+                requester_id(uid),
+                text=text,
+                language="" if language == "und" else language,
+                at=at,
+                claim_id=item.object_id if item else None,
+            )
+            # The record holds no text and no uid: those live on the tip, where retention erases them.
+            records.append(
+                ImportedRecord(
+                    source=ctx.source,
+                    kind=self.kind,
+                    external_id=row.get("ID"),
+                    content_type=tip_type,
+                    object_id=tip.pk,
+                )
+            )
+            report.created += 1
+        ImportedRecord.objects.bulk_create(records)
+        for row, reason in failures:
+            ctx.report.error(file, row, reason, self.kind)
+
+    @staticmethod
+    def _fields(row: Row) -> tuple[str, dt.datetime, str, str]:
+        platform, date, uid, text = (row.get(c) for c in ("Platform", "Creation date", "User UID", "Text"))
+        try:
+            at = check_date(date)
+        except ValueError:
+            at = None
+        if at is None and platform:
+            # The first rake task wrote no platform value: every later value sits one column left.
+            try:
+                at = check_date(platform)
+            except ValueError:
+                at = None
+            if at is not None:
+                platform, uid, text = "", date, uid
+        if at is None:
+            raise ValueError(f"no readable date in 'Creation date' ({date[:40]!r}): a tip keeps its original date")
+        if not text:
+            raise ValueError("the request has no text")
+        return platform, at, uid, text
 
 
 class NewsletterStep(KeptForLater):
@@ -407,13 +580,14 @@ class NewsletterStep(KeptForLater):
     reason = "tipline newsletters are not carried over"
 
 
-# In order: fact-checks find their items, later steps (tasks, tips) will find items by their Check id.
+# In order: fact-checks find their items by title; tags, tasks and tips find them by their Check id.
 STEPS: tuple[Step, ...] = (
     WorkspaceStep(),
     UserStep(),
     ItemStep(),
     FactCheckStep(),
     ExplainerStep(),
+    TagStep(),
     AnnotationStep(),
     TiplineRequestStep(),
     NewsletterStep(),

@@ -180,3 +180,45 @@ def update_task(
                 new_assignee, NotificationKind.TASK_ASSIGNED, claim=task.claim, actor=by, detail=task.label
             )
     return task
+
+
+def import_tasks(
+    answers_by_claim: dict[int, list[tuple[str, str]]], *, actor_username: str, event_data: dict[int, dict]
+) -> dict[int, list[ClaimTask]]:
+    """Claims' answered tasks from another tool's history (a Check workspace export).
+
+    Answered, so checked as of the import; never required (the desk's own template
+    decides what blocks a submission) and tied to no template task. One audit event
+    per claim lists the labels, as the rest of an import does. Many claims at once:
+    an export holds thousands.
+    """
+    now = timezone.now()
+    tasks = ClaimTask.objects.bulk_create(
+        [
+            ClaimTask(
+                claim_id=claim_id,
+                label=label[:200],
+                answer=answer,
+                position=position,
+                checked_at=now,
+                checked_by_username=actor_username,
+            )
+            for claim_id, answers in answers_by_claim.items()
+            for position, (label, answer) in enumerate(answers)
+        ]
+    )
+    by_claim: dict[int, list[ClaimTask]] = {claim_id: [] for claim_id in answers_by_claim}
+    for task in tasks:
+        by_claim[task.claim_id].append(task)
+    ReviewEvent.objects.bulk_create(
+        [
+            ReviewEvent(
+                claim_id=claim_id,
+                action="claims.task.imported",
+                actor_username=actor_username,
+                data={**event_data.get(claim_id, {}), "labels": [task.label for task in claim_tasks]},
+            )
+            for claim_id, claim_tasks in by_claim.items()
+        ]
+    )
+    return by_claim

@@ -88,3 +88,24 @@ def set_claim_tags(claim: Claim, names: str | list[str], *, by) -> list[Tag]:
 def tag_counts() -> list[tuple[str, int]]:
     """Each tag with its number of claims, most used first (the dashboard)."""
     return list(Tag.objects.annotate(n=Count("claims")).filter(n__gt=0).order_by("-n", "name").values_list("name", "n"))
+
+
+def attach_imported(names_by_claim: dict[int, list[str]]) -> int:
+    """Tags from another tool's history on claims, created private when new (an editor
+    decides what is public); names are matched without regard to case. Returns the links created."""
+    wanted = {name.lower(): name for names in names_by_claim.values() for name in names}
+    if not wanted:
+        return 0
+    with transaction.atomic():
+        found = {t.name.lower(): t for t in Tag.objects.filter(name__in=list(wanted.values()))}
+        for key, name in wanted.items():
+            if key not in found:
+                found[key] = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        through = Tag.claims.through
+        ids = list(names_by_claim)
+        existing = set(through.objects.filter(claim_id__in=ids).values_list("claim_id", "tag_id"))
+        links = {
+            (claim_id, found[name.lower()].pk) for claim_id, names in names_by_claim.items() for name in names
+        } - existing
+        through.objects.bulk_create([through(claim_id=c, tag_id=t) for c, t in sorted(links)])
+    return len(links)

@@ -156,6 +156,31 @@ def _receive(incoming: channels.Incoming) -> Tip | None:
         return tip
 
 
+def record_history(
+    channel: str, sender: str, *, text: str, language: str, at: dt.datetime, claim_id: int | None = None
+) -> Tip:
+    """A tip from another tool's history (a Check tipline request), as the desk's queue holds it.
+
+    Nothing is queued and nothing is sent: the reader asked long ago, elsewhere. Queued
+    (or linked, when the history names the claim) and marked processed, so ``process``
+    leaves it alone. ``sender`` is the opaque id the caller chose; retention applies
+    to it as to any requester's.
+    """
+    with transaction.atomic():
+        # No sender, no requester: an empty id would be every erased requester's.
+        requester = _requester(channel, sender, at=at) if sender else None
+        return Tip.objects.create(
+            channel=channel,
+            text=text[:MAX_TEXT],
+            language=language[:16],
+            received_at=at,
+            requester=requester,
+            status=Tip.Status.LINKED if claim_id else Tip.Status.QUEUED,
+            claim_id=claim_id,
+            processed_at=timezone.now(),
+        )
+
+
 def already_received(channel: str, message_id: str) -> bool:
     return Tip.objects.filter(channel=channel, message_id=message_id).exists()
 
