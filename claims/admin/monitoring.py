@@ -52,6 +52,21 @@ class DiscoverForm(forms.Form):
     )
 
 
+# What the poller records about a source: shown on its page, never edited there.
+HEALTH_FIELDS = [
+    "health",
+    "last_error",
+    "last_error_at",
+    "last_success_at",
+    "last_polled_at",
+    "consecutive_failures",
+    "items_seen",
+    "next_poll_at",
+    "etag",
+    "last_modified",
+]
+
+
 @admin.register(WatchedSource)
 class WatchedSourceAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
     list_display = [
@@ -79,29 +94,9 @@ class WatchedSourceAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
         "enabled",
         "include_patterns",
         "exclude_patterns",
-        "health",
-        "last_error",
-        "last_error_at",
-        "last_success_at",
-        "last_polled_at",
-        "consecutive_failures",
-        "items_seen",
-        "next_poll_at",
-        "etag",
-        "last_modified",
+        *HEALTH_FIELDS,
     ]
-    readonly_fields = [
-        "health",
-        "last_error",
-        "last_error_at",
-        "last_success_at",
-        "last_polled_at",
-        "consecutive_failures",
-        "items_seen",
-        "next_poll_at",
-        "etag",
-        "last_modified",
-    ]
+    readonly_fields = HEALTH_FIELDS
 
     @admin.display(description="health")
     def health(self, obj: WatchedSource) -> str:
