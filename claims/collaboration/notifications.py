@@ -96,7 +96,8 @@ def source_broken(evidence_id: int, *, gone_at) -> int:
         )
         if verdict is None:
             return 0
-        detail = f"{evidence.title or evidence.url} is gone: {evidence.link_error}"[:300]
+        gone = f"{evidence.title or evidence.url} is gone"
+        detail = f"{gone}: {evidence.link_error}"[:300]
         told = 0
         for recipient in {user for user in (verdict.author, verdict.approver) if user is not None}:
             already = Notification.objects.filter(
@@ -104,7 +105,7 @@ def source_broken(evidence_id: int, *, gone_at) -> int:
                 verb=NotificationKind.SOURCE_BROKEN,
                 claim_id=evidence.claim_id,
                 created_at__gte=gone_at,
-                detail__startswith=f"{evidence.title or evidence.url} is gone",
+                detail__startswith=gone,
             ).exists()
             if not already and notify(recipient, NotificationKind.SOURCE_BROKEN, claim=verdict.claim, detail=detail):
                 told += 1
