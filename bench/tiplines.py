@@ -263,7 +263,8 @@ def measure(args, port: int, graph, Tip, TipReply) -> int:
     bodies = [message(n, run_id) for n in range(total)]
     floor_bodies = [message(n, run_id + "f") for n in range(total)]
     # Warm both sides (imports, database connections) with unmeasured requests; the app's
-    # carry a delivery status only (signed, parsed, one UPDATE), so they make no tip.
+    # carry a delivery status only (signed, parsed, kept; a worker updates no reply), so
+    # they make no tip.
     status = json.dumps(STATUS_ONLY).encode()
     signed = (
         b"X-Hub-Signature-256: sha256=%s\r\n" % hmac.new(SECRET.encode(), status, hashlib.sha256).hexdigest().encode()

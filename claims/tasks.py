@@ -189,6 +189,12 @@ def send_notification_digests() -> int:
     return email.send_digests()
 
 
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def receive_channel_delivery(channel: str, body: str) -> int:
+    """Store the tips of a signed WhatsApp or Telegram delivery, once per message (idempotent)."""
+    return tips.receive_delivery(channel, body)
+
+
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def process_tip(tip_id: int) -> str:
     """Answer a new tip at once, link it to a claim or make it a candidate (idempotent)."""

@@ -438,6 +438,7 @@ CELERY_TASK_ROUTES = {
     # Sending mail waits on the mail server: network-bound.
     "claims.tasks.send_notification_email": {"queue": FACTCHECK_FETCH_QUEUE},
     # A tip is matched like a claim (and its image fetched from the channel first).
+    "claims.tasks.receive_channel_delivery": {"queue": FACTCHECK_EXTRACT_QUEUE},
     "claims.tasks.process_tip": {"queue": FACTCHECK_EXTRACT_QUEUE},
     # Replies to requesters wait on WhatsApp's, Telegram's or the mail server.
     "claims.tasks.send_tip_reply": {"queue": FACTCHECK_FETCH_QUEUE},

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from claims.models import Tip, TipReply
+from claims.models import OutboxMessage, Tip, TipReply
 from claims.tiplines import replies
 
 from .httpserver import LocalHTTPServer
@@ -86,6 +86,31 @@ def test_the_same_message_delivered_twice_makes_one_tip_and_one_reply(client, gr
     assert len(graph.sent) == 1
 
 
+def test_a_delivery_repeated_before_any_worker_ran_makes_one_tip_and_one_reply(client, graph, fact_check):
+    payload = whatsapp_text("Unemployment fell 3 percent in 2025?", message_id="wamid.twice-at-once")
+    assert post_whatsapp(client, payload).status_code == 200
+    assert post_whatsapp(client, payload).status_code == 200
+    drain()
+    assert Tip.objects.count() == 1
+    assert len(graph.sent) == 1
+
+
+def test_the_webhook_does_one_insert_and_a_worker_does_the_rest(client, graph, fact_check, django_assert_num_queries):
+    with django_assert_num_queries(1) as queries:
+        assert post_whatsapp(client, whatsapp_text("Unemployment fell 3 percent in 2025?")).status_code == 200
+    assert queries.captured_queries[0]["sql"].startswith('INSERT INTO "claims_outboxmessage"')
+    assert not Tip.objects.exists()
+    drain()
+    assert Tip.objects.get().status == Tip.Status.ANSWERED
+    assert len(graph.sent) == 1
+
+
+def test_a_signed_body_of_another_shape_is_refused_and_one_carrying_nothing_is_not_kept(client, graph):
+    assert post_whatsapp(client, ["not", "a", "notification"]).status_code == 400
+    assert post_whatsapp(client, {"object": "whatsapp_business_account", "entry": []}).status_code == 200
+    assert not OutboxMessage.objects.exists()
+
+
 def test_verify_handshake_returns_the_challenge_only_with_the_right_token(client, graph):
     ok = client.get(
         "/webhooks/whatsapp/",
@@ -113,12 +138,16 @@ def test_statuses_are_recorded_on_the_outgoing_message_and_never_go_back(client,
     post_whatsapp(client, whatsapp_status(reply.provider_message_id, "read"))
     post_whatsapp(client, whatsapp_status(reply.provider_message_id, "delivered"))
     reply.refresh_from_db()
+    assert reply.status == TipReply.Status.SENT  # a worker records statuses, not the webhook
+    drain()
+    reply.refresh_from_db()
     assert reply.status == TipReply.Status.READ
     failed = whatsapp_status(reply.provider_message_id, "failed")
     failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = [
         {"code": 131047, "title": "Re-engagement message"}
     ]
     post_whatsapp(client, failed)
+    drain()
     reply.refresh_from_db()
     assert reply.status == TipReply.Status.FAILED
     assert "Re-engagement message" in reply.reason

@@ -4,9 +4,9 @@ WhatsApp and Telegram webhooks.
 The API takes what the web form takes (``claims.tiplines.tips.submit``, same
 limits and messages) and answers with the match at once when there is one. The
 webhooks check the channel's signature over the raw body before reading it,
-store each message once (``tips.receive``: the processing is queued through the
-outbox in the same transaction) and answer 200; a channel whose settings are
-missing is off and its webhook answers 404.
+keep the signed body with one INSERT (``tips.accept_delivery``: an outbox row a
+worker reads, storing each message once and queueing its processing) and answer
+200; a channel whose settings are missing is off and its webhook answers 404.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.tiplines import channels, replies, tips
+from claims.models import Channel
+from claims.tiplines import channels, tips
 
 
 # Left out of the OpenAPI schema: its limits (a few tips a minute per address, URLs
@@ -82,14 +83,7 @@ def whatsapp_webhook(request):
     body = request.body
     if not channels.whatsapp_signature_valid(body, request.headers.get("X-Hub-Signature-256")):
         return HttpResponseForbidden("Bad signature.")
-    try:
-        messages, statuses = channels.parse_whatsapp(body)
-    except channels.PayloadError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
-    for message in messages:
-        tips.receive(message)
-    replies.record_statuses(statuses)
-    return HttpResponse("ok", content_type="text/plain")
+    return _accept(Channel.WHATSAPP, body)
 
 
 @csrf_exempt
@@ -99,10 +93,12 @@ def telegram_webhook(request):
         raise Http404("Telegram is not configured.")
     if not channels.telegram_secret_valid(request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
         return HttpResponseForbidden("Bad secret token.")
+    return _accept(Channel.TELEGRAM, request.body)
+
+
+def _accept(channel: str, body: bytes) -> HttpResponse:
     try:
-        message = channels.parse_telegram(request.body)
+        tips.accept_delivery(channel, body)
     except channels.PayloadError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    if message is not None:
-        tips.receive(message)
     return HttpResponse("ok", content_type="text/plain")

@@ -104,7 +104,7 @@ def first_url(text: str) -> str:
 def parse_whatsapp(body: bytes) -> tuple[list[Incoming], list[StatusUpdate]]:
     """The messages and the statuses of a WhatsApp webhook body."""
     try:
-        return _parse_whatsapp(json.loads(body))
+        return _parse_whatsapp(json.loads(body.decode()))
     except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
         raise PayloadError("The body is not a WhatsApp webhook notification.") from exc
 
@@ -164,10 +164,16 @@ def _whatsapp_message(message) -> Incoming | None:
 def parse_telegram(body: bytes) -> Incoming | None:
     """The message of a Telegram update; None for updates that carry none (edits, joins...)."""
     try:
-        update = json.loads(body)
+        update = json.loads(body.decode())
         return _parse_telegram(update, update["update_id"])
     except (ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
         raise PayloadError("The body is not a Telegram update.") from exc
+
+
+def parse_telegram_delivery(body: bytes) -> tuple[list[Incoming], list[StatusUpdate]]:
+    """A Telegram update in the shape of a WhatsApp delivery: its message, if any; no statuses."""
+    message = parse_telegram(body)
+    return ([message] if message is not None else []), []
 
 
 def _parse_telegram(update: dict, update_id) -> Incoming | None:

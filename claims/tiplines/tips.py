@@ -38,6 +38,7 @@ from . import channels, replies
 logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "claims.tasks.process_tip"
+DELIVERY_TASK = "claims.tasks.receive_channel_delivery"
 MAX_TEXT = 5000
 STOP_WORDS = frozenset({"stop", "/stop", "unsubscribe", "stopp", "arrêt", "alto", "baja"})
 # Claims a tip may be linked to: still in the desk's hands.
@@ -119,6 +120,42 @@ def _requester(channel: str, channel_id: str, *, email: str = "", at: dt.datetim
         for name, value in changes.items():
             setattr(requester, name, value)
     return requester
+
+
+# --- Channel deliveries (webhooks) -----------------------------------------------------
+
+PARSERS = {
+    Channel.WHATSAPP: channels.parse_whatsapp,
+    Channel.TELEGRAM: channels.parse_telegram_delivery,
+}
+
+
+def accept_delivery(channel: str, body: bytes) -> bool:
+    """A signed webhook body, kept for a worker to read: one INSERT, nothing else.
+
+    The webhook answers as soon as the delivery is committed (Meta and Telegram want a
+    quick 200 and deliver again otherwise); storing the tips, deduplicating them by the
+    channel's message id and recording delivery statuses are ``receive_delivery``'s,
+    on a worker. The body is parsed here first, so a body that is not the channel's
+    shape is refused (``PayloadError``) and one that carries nothing is not stored
+    (False).
+    """
+    messages, statuses = PARSERS[channel](body)
+    if not messages and not statuses:
+        return False
+    # Autocommit: a single statement, committed before the 200 goes out.
+    outbox.enqueue(DELIVERY_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, channel=channel, body=body.decode())
+    return True
+
+
+def receive_delivery(channel: str, body: str) -> int:
+    """Store the tips of a webhook delivery and record its statuses (idempotent: a tip is
+    stored once per channel message id, a status only moves a reply forward); returns
+    how many new tips it stored."""
+    messages, statuses = PARSERS[channel](body.encode())
+    stored = sum(1 for message in messages if receive(message) is not None)
+    replies.record_statuses(statuses)
+    return stored
 
 
 def receive(incoming: channels.Incoming) -> Tip | None:
