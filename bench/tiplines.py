@@ -173,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes (default 2)")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="niceness of the Celery worker and the relay (default 10: background work yields the CPU "
+        "to the web server, as the README advises on a shared host; 0 to run them at the server's priority)",
+    )
     parser.add_argument("--drain-timeout", type=float, default=600, help="seconds to wait for every answer")
     args = parser.parse_args(argv)
     database_url, database_name = bench_database(parser)
@@ -220,6 +227,7 @@ def run(args: argparse.Namespace, broker: str) -> int:
         print(f"tiplines benchmark on {server_version()}: {len(FACT_CHECKS)} imported fact-checks")
         port = free_port()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.tiplines_settings"}
+        niced = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
         processes = [
             subprocess.Popen(  # noqa: S603 -- our own command lines
                 command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL
@@ -228,10 +236,10 @@ def run(args: argparse.Namespace, broker: str) -> int:
                 [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application",
                  "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"{HOST}:{port}",
                  "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"],
-                [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--loglevel", "WARNING",
+                [*niced, sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--loglevel", "WARNING",
                  "-Q", f"{prefix}fetch,{prefix}extract,default", "--concurrency", str(args.concurrency),
                  "--hostname", f"{prefix}worker@%h", "--without-gossip", "--without-mingle"],
-                [sys.executable, "manage.py", "relay_outbox", "--interval", "0.05"],
+                [*niced, sys.executable, "manage.py", "relay_outbox", "--interval", "0.05"],
             )
         ]  # fmt: skip
         try:
@@ -301,7 +309,8 @@ def measure(args, port: int, graph, Tip, TipReply) -> int:
     ratio = app.percentile(99) / floor.percentile(99)
     print(
         f"signed messages at {args.rate:.0f}/s, {args.seconds:.0f} s each side in {args.turns} alternating turns "
-        f"(gunicorn {args.workers}x{args.threads}, worker concurrency {args.concurrency}):"
+        f"(gunicorn {args.workers}x{args.threads}, worker concurrency {args.concurrency}, "
+        f"worker and relay at niceness {args.worker_nice}):"
     )
     for name, result in (("bare signed-200 floor", floor), ("WhatsApp webhook", app)):
         print(
