@@ -414,7 +414,7 @@ class TagStep(Step):
                     source=ctx.source,
                     kind=self.kind,
                     external_id=row.get("ID"),
-                    content_type=item.content_type,
+                    content_type_id=item.content_type_id,
                     object_id=item.object_id,
                     data={"tags": names},
                 )
@@ -476,7 +476,7 @@ class AnnotationStep(Step):
                     source=ctx.source,
                     kind=self.kind,
                     external_id=item_id,
-                    content_type=item.content_type,
+                    content_type_id=item.content_type_id,
                     object_id=item.object_id,
                     data={"labels": [label[:200] for label, _ in answers]},
                 )
