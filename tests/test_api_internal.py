@@ -148,3 +148,28 @@ def test_claim_list_runs_a_fixed_number_of_queries_with_corrections_under_way(ed
         ClaimFactory()
     # The key and its user, the page of claims with their claimants, the correction drafts held for them.
     assert count() == few
+
+
+def test_the_evidence_list_shows_an_editors_archive_override_and_refuses_to_set_one(editor, reviewer):
+    from claims.review import editing
+
+    claim = advance(ClaimFactory(), Claim.Status.IN_RESEARCH, editor, reviewer)
+    client = as_user(reviewer)
+    created = client.post(
+        f"/api/v1/claims/{claim.pk}/evidence/", {"url": "https://paywalled.example/report", "stance": "refutes"}
+    )
+    assert created.status_code == 201, created.content
+    assert (created.json()["archive_override_reason"], created.json()["archive_override_by"]) == ("", None)
+    editing.override_archive(created.json()["id"], by=editor, reason="The publisher blocks archiving services.")
+    listed = client.get(f"/api/v1/claims/{claim.pk}/evidence/").json()
+    assert listed[0]["archive_override_reason"] == "The publisher blocks archiving services."
+    assert listed[0]["archive_override_by"] == editor.username
+    assert listed[0]["archive_override_at"]
+    forged = client.post(
+        f"/api/v1/claims/{claim.pk}/evidence/",
+        {"url": "https://other.example/x", "stance": "refutes", "archive_override_reason": "trust me"},
+        format="json",
+    )
+    assert forged.status_code == 400
+    assert "archive_override_reason" in forged.json()
+    assert not Evidence.objects.filter(url="https://other.example/x").exists()

@@ -258,10 +258,21 @@ class Conflict(APIException):
 
 
 class EvidenceSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
+    archive_override_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        help_text="The editor who cites this source without its archive (empty otherwise); the admin sets it.",
+    )
+
     class Meta:
         model = Evidence
-        fields = ["id", "url", "title", "publisher", "excerpt", "stance", "source_type", "added_at", "snapshot_sha256"]
-        read_only_fields = ["added_at", "snapshot_sha256"]
+        fields = [
+            "id", "url", "title", "publisher", "excerpt", "stance", "source_type", "added_at", "snapshot_sha256",
+            "archive_override_reason", "archive_override_by", "archive_override_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "added_at", "snapshot_sha256", "archive_override_reason", "archive_override_by", "archive_override_at"
+        ]  # fmt: skip
 
 
 class VerdictDraftSerializer(RejectReadOnlyFields, serializers.ModelSerializer):
@@ -333,7 +344,8 @@ class ClaimViewSet(
     def evidence(self, request, pk=None):
         claim = self._claim(pk)
         if request.method == "GET":
-            return Response(EvidenceSerializer(claim.evidence.order_by("added_at"), many=True).data)
+            evidence = claim.evidence.select_related("archive_override_by").order_by("added_at")
+            return Response(EvidenceSerializer(evidence, many=True).data)
         body = EvidenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         evidence = _service(lambda: editing.attach_evidence(claim.pk, by=request.user, **body.validated_data))
