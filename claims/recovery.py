@@ -113,41 +113,39 @@ def requeue_stuck_work(*, now: dt.datetime | None = None, batch: int = BATCH) ->
     return result
 
 
-def _requeue_fetches(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
+def _requeue_articles(
+    status: str, task: str, queue: str, changes: dict, cutoff: dt.datetime, now: dt.datetime, note: str, batch: int
+) -> list[int]:
+    """Articles in ``status`` since before ``cutoff`` with no ``task`` waiting for them:
+    each changed (``changes``, the note, now) and its task queued once, in one transaction."""
     stuck = (
-        Article.objects.filter(status=Article.Status.FETCHING, error="", updated_at__lt=cutoff)
-        .exclude(pk__in=_waiting(INGEST_TASK, "article_id"))
+        Article.objects.filter(status=status, error="", updated_at__lt=cutoff)
+        .exclude(pk__in=_waiting(task, "article_id"))
         .order_by("updated_at", "pk")
         .values_list("pk", "updated_at")[:batch]
     )
     done = []
     for article_id, updated_at in stuck:
         with transaction.atomic():
-            # Pending again: it is not being fetched, and a sweep passes over pending articles.
-            if Article.objects.filter(
-                pk=article_id, status=Article.Status.FETCHING, error="", updated_at=updated_at
-            ).update(status=Article.Status.PENDING, error=note, updated_at=now):
-                outbox.enqueue(INGEST_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, article_id=article_id)
+            # Only if no one touched it since it was read: a worker that woke up wins.
+            if Article.objects.filter(pk=article_id, status=status, error="", updated_at=updated_at).update(
+                **changes, error=note, updated_at=now
+            ):
+                outbox.enqueue(task, queue=queue, article_id=article_id)
                 done.append(article_id)
     return done
+
+
+def _requeue_fetches(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
+    # Pending again: it is not being fetched, and a sweep passes over pending articles.
+    changes = {"status": Article.Status.PENDING}
+    fetching, queue = Article.Status.FETCHING, settings.FACTCHECK_FETCH_QUEUE
+    return _requeue_articles(fetching, INGEST_TASK, queue, changes, cutoff, now, note, batch)
 
 
 def _requeue_extractions(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
-    stuck = (
-        Article.objects.filter(status=Article.Status.EXTRACTING, error="", updated_at__lt=cutoff)
-        .exclude(pk__in=_waiting(EXTRACT_TASK, "article_id"))
-        .order_by("updated_at", "pk")
-        .values_list("pk", "updated_at")[:batch]
-    )
-    done = []
-    for article_id, updated_at in stuck:
-        with transaction.atomic():
-            if Article.objects.filter(
-                pk=article_id, status=Article.Status.EXTRACTING, error="", updated_at=updated_at
-            ).update(error=note, updated_at=now):
-                outbox.enqueue(EXTRACT_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, article_id=article_id)
-                done.append(article_id)
-    return done
+    extracting, queue = Article.Status.EXTRACTING, settings.FACTCHECK_EXTRACT_QUEUE
+    return _requeue_articles(extracting, EXTRACT_TASK, queue, {}, cutoff, now, note, batch)
 
 
 def _requeue_snapshots(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
