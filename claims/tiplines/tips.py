@@ -407,7 +407,8 @@ def erase_expired(now: dt.datetime | None = None) -> int:
         erased = Requester.objects.filter(last_message_at__lt=cutoff, erased_at__isnull=True).update(
             channel_id="", email="", erased_at=timezone.now()
         )
-        Tip.objects.filter(received_at__lt=cutoff).exclude(text="", url="", media_id="", media=None).update(
-            text="", url="", media_id="", media=None, message_id=""
-        )
+        # The link's title and error say what was asked too (the error quotes the URL).
+        Tip.objects.filter(received_at__lt=cutoff).exclude(
+            text="", url="", url_title="", url_error="", media_id="", media=None
+        ).update(text="", url="", url_title="", url_error="", media_id="", media=None, message_id="")
     return erased
