@@ -373,7 +373,7 @@ def _link_target(claim_id: int) -> int | None:
     claim = Claim.objects.select_for_update().only("status", "duplicate_of_id").filter(pk=claim_id).first()
     if claim is not None and claim.status == Claim.Status.DUPLICATE and claim.duplicate_of_id is not None:
         claim = Claim.objects.select_for_update().only("status").filter(pk=claim.duplicate_of_id).first()
-    if claim is None or claim.status in (Claim.Status.DISMISSED, Claim.Status.DUPLICATE):
+    if claim is None or claim.status in (Claim.Status.DISMISSED, Claim.Status.DUPLICATE, Claim.Status.RETRACTED):
         return None  # gone, or out of the desk's hands: the tip becomes a candidate of its own
     replies.queue_if_published(claim.pk)
     return claim.pk
