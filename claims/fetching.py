@@ -152,6 +152,7 @@ def fetch(
     headers: dict[str, str] | None = None,
     etag: str = "",
     last_modified: str = "",
+    timeout: float | None = None,
 ) -> FetchResult:
     """Fetch `url` (http or https, public addresses only) and return its decoded text.
 
@@ -161,6 +162,8 @@ def fetch(
     Raises FetchError, and nothing else, when the page cannot be fetched or is
     not one of the `accept`ed media types. `headers` are added to the request
     (an API's Authorization; requests drops it on a redirect to another host).
+    `timeout` shortens the total deadline (FACTCHECK_FETCH_TOTAL_TIMEOUT) for a
+    caller someone is waiting on.
     """
     url = _checked_url(url)
     limit = settings.FACTCHECK_FETCH_MAX_BYTES if max_bytes is None else max_bytes
@@ -169,7 +172,12 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with _pinned_session(url, settings.FACTCHECK_FETCH_TOTAL_TIMEOUT) as (session, deadline):
+    seconds = (
+        settings.FACTCHECK_FETCH_TOTAL_TIMEOUT
+        if timeout is None
+        else min(timeout, settings.FACTCHECK_FETCH_TOTAL_TIMEOUT)
+    )
+    with _pinned_session(url, seconds) as (session, deadline):
         response = session.get(
             url,
             headers=headers,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from urllib.parse import parse_qs, urlsplit
 
 from .httpserver import LocalHTTPServer
 
@@ -53,11 +54,41 @@ class FakeGraphAPI:
 
 
 class FakeTelegram:
+    """The Bot API's sendMessage, getFile and file download, as documented."""
+
+    PHOTO_PATH = "photos/file_7.jpg"
+
     def __init__(self, server: LocalHTTPServer):
         self.server = server
         self.sent: list[dict] = []
         self.ids = itertools.count(100)
+        # What getFile reports (None: no file_size, as the API may answer); the file served.
+        self.file_size: int | None = len(IMAGE)
+        self.photo = IMAGE
+        self.file_ids: list[str] = []
         server.route(f"/bot{BOT_TOKEN}/sendMessage")(self._send)
+        server.route(f"/bot{BOT_TOKEN}/getFile")(self._get_file)
+        server.route(f"/file/bot{BOT_TOKEN}/{self.PHOTO_PATH}")(self._file)
+
+    def _get_file(self, request):
+        file_id = parse_qs(urlsplit(request.path).query).get("file_id", [""])[0]
+        self.file_ids.append(file_id)
+        if not file_id.startswith("photo-"):
+            answer = {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+            request.reply(400, json.dumps(answer).encode(), content_type="application/json")
+            return
+        result = {"file_id": file_id, "file_unique_id": "u-" + file_id, "file_path": self.PHOTO_PATH}
+        if self.file_size is not None:
+            result["file_size"] = self.file_size
+        request.reply(200, json.dumps({"ok": True, "result": result}).encode(), content_type="application/json")
+
+    def _file(self, request):
+        # Telegram's file server does not promise an image type: octet-stream, as the worst case.
+        request.reply(200, self.photo, content_type="application/octet-stream")
+
+    @property
+    def downloads(self) -> list[str]:
+        return [path for path, _ in self.server.requests if path.startswith("/file/")]
 
     def _send(self, request):
         payload = json.loads(request.body)

@@ -219,8 +219,10 @@ def test_leak_sweep_notes_tasks_and_private_tags_reach_no_public_page_feed_claim
 
 @pytest.mark.usefixtures("fresh_matching")
 def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, people, settings):
-    """A tip's text, its requester's channel id and e-mail: private on every public page, API
-    response, feed, ClaimReview and webhook payload, through publication and an instant answer."""
+    """A tip's text, its requester's channel id and e-mail, its link's title and why the link
+    or image was not read, a Telegram photo, and the duplicate claim a tip came from: private on
+    every public page, API response, feed, ClaimReview and webhook payload, through publication
+    and an instant answer."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     editor, reviewer = people
     WebhookSubscription.objects.create(
@@ -233,6 +235,25 @@ def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, p
     for requester in (whatsapp, web):
         Tip.objects.create(channel=requester.channel, text=f"tip {SECRET} text", requester=requester, claim=claim)
         Tip.objects.create(channel=requester.channel, text=f"spam {SECRET}", requester=requester, status="spam")
+    telegram = Requester.objects.create(channel="telegram", channel_id=f"tg{SECRET}")
+    Tip.objects.create(
+        channel="telegram",
+        text="photo",
+        requester=telegram,
+        claim=claim,
+        url=f"https://{SECRET.lower()}.example.org/post",
+        url_title=f"title {SECRET}",
+        url_error=f"Refused https://{SECRET.lower()}.example.org/post: {SECRET}",
+        media_id=f"photo-{SECRET}",
+        media=b"\xff\xd8\xff" + SECRET.encode(),
+        media_type="image/jpeg",
+        media_error=f"The photo {SECRET} was too large.",
+    )
+    # Tips that came from a claim marked a duplicate of this one.
+    duplicate = ClaimFactory(text=f"a duplicate {SECRET}", article=ArticleFactory())
+    Tip.objects.create(channel="whatsapp", text=f"asked {SECRET}", requester=whatsapp, claim=duplicate)
+    workflow.mark_duplicate(duplicate.pk, by=editor, duplicate_of=claim.pk)
+    assert Tip.objects.filter(moved_from_claim=duplicate, claim=claim).exists()
     claim = advance(claim, Claim.Status.PUBLISHED, editor, reviewer)
     answered = client.post(
         "/api/v1/tips/",
@@ -264,7 +285,7 @@ def test_leak_sweep_tips_requesters_and_emails_reach_no_public_surface(client, p
     assert any(claim.public_url in body for body in bodies.values())
     assert WebhookDelivery.objects.exists()
     for where, body in bodies.items():
-        for secret in (SECRET, SECRET.lower(), secret_id, secret_email):
+        for secret in (SECRET, SECRET.lower(), secret_id, secret_email, f"tg{SECRET}"):
             assert secret not in body, where
 
 

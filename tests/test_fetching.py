@@ -359,6 +359,20 @@ def test_server_dripping_bytes_is_cut_off_at_total_timeout(test_hosts, server, s
     assert time.monotonic() - started < 3
 
 
+def test_a_caller_can_shorten_the_total_deadline_but_not_lengthen_it(test_hosts, server, settings):
+    settings.FACTCHECK_FETCH_READ_TIMEOUT = 10
+    settings.FACTCHECK_FETCH_TOTAL_TIMEOUT = 1
+    url = server.url("/drip-body")
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch(url, timeout=0.5)
+    assert caught.value.message == f"Gave up fetching {url}: it took longer than 0.5 seconds."
+    assert time.monotonic() - started < 1
+    with pytest.raises(FetchError) as caught:
+        fetch(url, timeout=30)
+    assert caught.value.message == f"Gave up fetching {url}: it took longer than 1 seconds."
+
+
 @pytest.mark.parametrize(
     ("code", "transient"),
     [(404, False), (410, False), (429, True), (500, True), (503, True)],

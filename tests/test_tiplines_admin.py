@@ -81,3 +81,25 @@ def test_dashboard_shows_requests_per_day(client, reviewer, inbox):
     assert days[-3].count == 1
     assert sum(d.count for d in days) == Tip.objects.count()
     assert Claim.objects.count() == 2
+
+
+def test_the_inbox_shows_why_a_link_was_not_read_and_where_a_moved_tip_came_from(client, editor, inbox):
+    popular, quiet = inbox
+    refused = Tip.objects.create(
+        channel="whatsapp",
+        text="http://10.0.0.1/x",
+        url="http://10.0.0.1/x",
+        url_error="Refused http://10.0.0.1/x: 10.0.0.1 is a private address.",
+        status="linked",
+        claim=popular,
+        moved_from_claim=quiet,
+    )
+    read = Tip.objects.create(channel="web", url="https://example.org/a", url_title="A page", status="queued")
+    client.force_login(editor)
+    page = client.get(f"{INBOX}{refused.pk}/change/").content.decode()
+    assert "10.0.0.1 is a private address." in page
+    assert f"/admin/claims/claim/{quiet.pk}/change/" in page and "marked a duplicate" in page
+    assert "A page" in client.get(f"{INBOX}{read.pk}/change/").content.decode()
+    assert [t.pk for t in client.get(INBOX, {"link": "not_read"}).context["cl"].result_list] == [refused.pk]
+    assert [t.pk for t in client.get(INBOX, {"link": "read"}).context["cl"].result_list] == [read.pk]
+    assert client.get(INBOX, {"link": "none"}).context["cl"].result_count == 5

@@ -37,3 +37,18 @@ def test_after_the_retention_period_identities_are_gone_and_counts_stay(client, 
     assert Tip.objects.count() == 2 and Requester.objects.count() == 2
     assert claim.tips.count() == 2
     assert tasks.erase_expired_tip_identities() == 0
+
+
+def test_retention_erases_a_tips_link_its_title_and_why_it_was_not_read(settings, default_scale):
+    settings.FACTCHECK_TIP_RETENTION_DAYS = 30
+    old = timezone.now() - dt.timedelta(days=31)
+    url = "http://10.0.0.1/x"
+    kw = {"channel": "telegram", "url": url, "url_title": "A page", "url_error": f"Refused {url}: private."}
+    expired = Tip.objects.create(received_at=old, media=b"\xff\xd8\xff", media_id="photo-1", **kw)
+    recent = Tip.objects.create(**kw)
+    tasks.erase_expired_tip_identities()
+    expired.refresh_from_db()
+    recent.refresh_from_db()
+    assert (expired.url, expired.url_title, expired.url_error, expired.media_id) == ("", "", "", "")
+    assert expired.media is None
+    assert (recent.url, recent.url_title, recent.url_error) == (url, "A page", f"Refused {url}: private.")

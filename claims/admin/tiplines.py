@@ -1,6 +1,8 @@
-"""The tips inbox: readers' requests from every channel, filtered by channel, status
-and language; spam marked in bulk; each tip's claim one click away. Requesters'
-ids and e-mails are not shown: the desk needs what was asked, not who asked."""
+"""The tips inbox: readers' requests from every channel, filtered by channel, status,
+language and whether their link was read; spam marked in bulk; each tip's claim one
+click away, and the claim it was first linked to when that one was marked a duplicate;
+why a link or an image was not read. Requesters' ids and e-mails are not shown: the
+desk needs what was asked, not who asked."""
 
 from __future__ import annotations
 
@@ -31,10 +33,27 @@ class ReplyInline(admin.TabularInline):
         return False
 
 
+class LinkFilter(admin.SimpleListFilter):
+    title = "link"
+    parameter_name = "link"
+
+    def lookups(self, request, model_admin):
+        return [("read", "read"), ("not_read", "not read (refused or failed)"), ("none", "no link")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "read":
+            return queryset.exclude(url="").filter(url_error="")
+        if self.value() == "not_read":
+            return queryset.exclude(url_error="")
+        if self.value() == "none":
+            return queryset.filter(url="")
+        return queryset
+
+
 @admin.register(Tip)
 class TipAdmin(SafeInputMixin, admin.ModelAdmin):
     list_display = ["received_at", "channel", "status", "language", "short_text", "linked_claim", "match_score"]
-    list_filter = ["channel", "status", LanguageFilter]
+    list_filter = ["channel", "status", LanguageFilter, LinkFilter]
     list_select_related = ["claim", "answered_claim"]
     search_fields = ["text", "url"]
     date_hierarchy = "received_at"
@@ -47,9 +66,12 @@ class TipAdmin(SafeInputMixin, admin.ModelAdmin):
         "language",
         "text",
         "url",
+        "url_title",
+        "url_error",
         "media_type",
         "media_error",
         "linked_claim",
+        "moved_from",
         "answered_with",
         "match_score",
         "processed_at",
@@ -67,6 +89,14 @@ class TipAdmin(SafeInputMixin, admin.ModelAdmin):
             return "—"
         url = reverse("admin:claims_claim_change", args=[obj.claim_id])
         return format_html('<a href="{}">#{} {}</a>', url, obj.claim_id, _clip(obj.claim.text, 60))
+
+    @admin.display(description="first linked to")
+    def moved_from(self, obj):
+        # The claim the tip was about before the desk marked it a duplicate of ``claim``.
+        if obj.moved_from_claim_id is None:
+            return "—"
+        url = reverse("admin:claims_claim_change", args=[obj.moved_from_claim_id])
+        return format_html('<a href="{}">#{}</a> (marked a duplicate)', url, obj.moved_from_claim_id)
 
     @admin.display(description="answered with")
     def answered_with(self, obj):

@@ -60,6 +60,10 @@ class Tip(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     text = models.TextField(blank=True)
     url = models.URLField("URL", max_length=2000, blank=True)
+    # The linked page as the safe fetcher read it on the worker: its title (a hint for
+    # matching), or why it was not read (a refused address, a timeout...). Never public.
+    url_title = models.CharField("linked page's title", max_length=500, blank=True)
+    url_error = models.TextField("link not read", blank=True)
     # The channel's reference of an attached image, then the image itself once fetched.
     media_id = models.CharField(max_length=200, blank=True)
     media_type = models.CharField(max_length=100, blank=True)
@@ -72,6 +76,11 @@ class Tip(models.Model):
     message_id = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="tips")
+    # The claim the tip was first linked to, when the desk later marked that claim a
+    # duplicate: its tips moved to the canonical claim (``claim``), whose fact-check they are sent.
+    moved_from_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # The published fact-check that answered it at once, and how well it matched.
     answered_claim = models.ForeignKey(
         Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="answered_tips", db_index=False

@@ -26,13 +26,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from claims import outbox
 from claims.collaboration import checklists
 from claims.collaboration.transitions import after_transition
-from claims.models import Claim, ReviewEvent, Verdict
+from claims.models import Claim, ReviewEvent, Tip, Verdict
 from claims.normalize import registrable_domain
 from claims.publishing import webhooks
 
-from .publication import publish_draft
+from .publication import TIP_REPLIES_TASK, publish_draft
 from .roles import REVIEWERS
 
 S = Claim.Status
@@ -396,8 +397,30 @@ def mark_duplicate(
         repointed = sorted(claim.duplicates.values_list("pk", flat=True))
         if repointed:
             Claim.objects.filter(pk__in=repointed).update(duplicate_of=canonical)
-        data = {"duplicate_of": canonical.pk, "repointed_duplicates": repointed}
+        moved = _move_tips(claim, canonical)
+        data = {"duplicate_of": canonical.pk, "repointed_duplicates": repointed, "moved_tips": moved}
         return _finish(claim, t, by, note=note, data=data, extra_fields=("duplicate_of",))
+
+
+def _move_tips(claim: Claim, canonical: Claim) -> list[int]:
+    """Readers' tips about a duplicate follow its canonical claim: they count among its
+    requests and are sent its fact-check, by the same rules as its own tips
+    (``claims.tiplines.replies``). ``moved_from_claim`` keeps where each was first linked.
+
+    Under the duplicate's row lock, which the tiplines take to link a tip to it, so a
+    tip linked at the same moment is either moved here or linked to the canonical claim.
+    """
+    moved = sorted(Tip.objects.filter(claim=claim).values_list("pk", flat=True))
+    if not moved:
+        return []
+    Tip.objects.filter(pk__in=moved, moved_from_claim__isnull=True).update(moved_from_claim=claim)
+    Tip.objects.filter(pk__in=moved).update(claim=canonical)
+    public = Verdict.objects.published().filter(claim=canonical).values_list("pk", flat=True).first()
+    if public is not None:
+        # Already out: its readers get it now (each requester once per revision, so the
+        # canonical claim's own requesters, already sent it, get nothing new).
+        outbox.enqueue(TIP_REPLIES_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, claim_id=canonical.pk, verdict_id=public)
+    return moved
 
 
 def _reviewer(assignee) -> AbstractBaseUser:

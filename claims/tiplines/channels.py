@@ -12,7 +12,10 @@ Meta's and Telegram's documentation define the shapes:
   gives ``{"url", "mime_type", "file_size"}``, then ``GET url`` with the same token;
 - Telegram: ``Update`` objects (``update_id``, ``message.chat.id``, ``text`` or
   ``caption``, ``photo[]``) with ``X-Telegram-Bot-Api-Secret-Token``; sends are
-  ``POST {api}/bot{token}/sendMessage`` answered ``{"ok": true, "result": {"message_id": ...}}``.
+  ``POST {api}/bot{token}/sendMessage`` answered ``{"ok": true, "result": {"message_id": ...}}``;
+  photos: ``GET {api}/bot{token}/getFile?file_id=...`` gives ``{"ok": true, "result":
+  {"file_id", "file_unique_id", "file_size", "file_path"}}``, then ``GET {api}/file/bot{token}/{file_path}``.
+  The bot token is in those URLs: every error is stripped of it before anyone stores it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -181,8 +185,7 @@ def _parse_telegram(update: dict, update_id) -> Incoming | None:
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return None
     text = str(message.get("text") or message.get("caption") or "")
-    photos = message.get("photo") or []
-    media_id = str(photos[-1].get("file_id") or "") if isinstance(photos, list) and photos else ""
+    media_id = _largest_photo(message.get("photo"))
     if not text and not media_id:
         return None
     return Incoming(
@@ -195,6 +198,26 @@ def _parse_telegram(update: dict, update_id) -> Incoming | None:
         media_id=media_id[:200],
         media_type="image/jpeg" if media_id else "",
     )
+
+
+def _largest_photo(photos) -> str:
+    """The file_id of the largest of a Telegram photo's sizes (the Bot API lists them smallest first)."""
+    sizes = [p for p in photos if isinstance(p, dict) and p.get("file_id")] if isinstance(photos, list) else []
+    if not sizes:
+        return ""
+
+    def area(size: dict) -> int:
+        width, height = size.get("width"), size.get("height")
+        return width * height if isinstance(width, int) and isinstance(height, int) else 0
+
+    # max() keeps the first of equals: reversed, so sizes without dimensions give the last, as listed.
+    return str(max(reversed(sizes), key=area)["file_id"])
+
+
+def without_bot_token(message: str) -> str:
+    """A message with the bot token taken out: Telegram puts it in every URL, and errors quote URLs."""
+    token = settings.TELEGRAM_BOT_TOKEN
+    return message.replace(token, "<bot token>") if token else message
 
 
 # --- Sending -----------------------------------------------------------------
@@ -250,11 +273,14 @@ def send_whatsapp(to: str, *, text: str = "", template: str = "", parameters: li
 
 
 def send_telegram(chat_id: str, text: str) -> str:
-    answer = _post_json(
-        f"{settings.TELEGRAM_API_URL}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage",
-        {"chat_id": chat_id, "text": text},
-        {},
-    )
+    try:
+        answer = _post_json(
+            f"{settings.TELEGRAM_API_URL}/bot{settings.TELEGRAM_BOT_TOKEN}/sendMessage",
+            {"chat_id": chat_id, "text": text},
+            {},
+        )
+    except SendError as exc:
+        raise SendError(without_bot_token(exc.message), transient=exc.transient) from None
     result = answer.get("result") if isinstance(answer, dict) else None
     return str(result.get("message_id") or "") if isinstance(result, dict) else ""
 
@@ -284,3 +310,58 @@ def fetch_whatsapp_media(media_id: str) -> tuple[bytes, str]:
         raise fetching.FetchError("too_large", f"The image is {size} bytes, more than the limit of {limit}.")
     image = fetching.fetch(url, accept=MEDIA_TYPES, max_bytes=limit, headers=auth)
     return image.body, image.content_type
+
+
+# Image types by their first bytes, for a file server that labels every file application/octet-stream.
+_IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"))
+
+
+def _image_type(body: bytes, declared: str) -> str | None:
+    if declared in MEDIA_TYPES:
+        return declared
+    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for signature, kind in _IMAGE_SIGNATURES if body.startswith(signature)), None)
+
+
+def fetch_telegram_photo(file_id: str) -> tuple[bytes, str]:
+    """A Telegram photo: its path from ``getFile``, then the bytes, both capped like WhatsApp media.
+
+    A ``file_size`` over FACTCHECK_TIP_MEDIA_MAX_BYTES is refused before any download; the
+    download is capped again while it streams (the size is the sender's to give, or not).
+    """
+    try:
+        return _fetch_telegram_photo(file_id)
+    except fetching.FetchError as exc:
+        # from None: the chained error quotes the URL, and with it the token.
+        raise fetching.FetchError(
+            exc.kind, without_bot_token(exc.message), transient=exc.transient, status=exc.status
+        ) from None
+
+
+def _fetch_telegram_photo(file_id: str) -> tuple[bytes, str]:
+    if not telegram_enabled():
+        raise fetching.FetchError("connection", "Telegram is not configured.", transient=True)
+    limit = settings.FACTCHECK_TIP_MEDIA_MAX_BYTES
+    api, token = settings.TELEGRAM_API_URL, settings.TELEGRAM_BOT_TOKEN
+    meta = fetching.fetch(f"{api}/bot{token}/getFile?{urlencode({'file_id': file_id})}", accept=("application/json",))
+    try:
+        answer = json.loads(meta.body)
+        result = answer["result"] if answer.get("ok") is True else {}
+        file_path = str(result["file_path"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise fetching.FetchError("content_type", "Telegram's getFile gave no file_path for the photo.") from exc
+    size = result.get("file_size")
+    if isinstance(size, int) and size > limit:
+        raise fetching.FetchError("too_large", f"The photo is {size} bytes, more than the limit of {limit}.")
+    if not file_path or file_path.startswith("/") or ".." in file_path.split("/"):
+        raise fetching.FetchError("invalid_url", "Telegram's getFile gave a file_path that is not a file's path.")
+    image = fetching.fetch(
+        f"{api}/file/bot{token}/{quote(file_path, safe='/')}",
+        accept=(*MEDIA_TYPES, "application/octet-stream"),
+        max_bytes=limit,
+    )
+    media_type = _image_type(image.body, image.content_type)
+    if media_type is None:
+        raise fetching.FetchError("content_type", "The file Telegram gave for the photo is not an image.")
+    return image.body, media_type

@@ -30,6 +30,7 @@ from . import channels
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "claims.tasks.send_tip_reply"
+QUEUE_TASK = "claims.tasks.queue_tip_replies"
 WINDOW = dt.timedelta(hours=24)
 OUTSIDE_WINDOW = "not sent: outside the 24-hour window"
 MAX_ATTEMPTS = 20
@@ -145,6 +146,17 @@ def queue_for_publication(claim_id: int, verdict_id: int) -> int:
         except IntegrityError:
             continue  # a concurrent run made it: it is queued once
     return queued
+
+
+def queue_if_published(claim_id: int) -> bool:
+    """Queue the claim's public revision for everyone who asked about it, when it has one:
+    for a tip linked to a claim already out (``queue_for_publication`` sends each requester
+    a revision once, so those already sent it get nothing new)."""
+    verdict_id = Verdict.objects.published().filter(claim_id=claim_id).values_list("pk", flat=True).first()
+    if verdict_id is None:
+        return False
+    outbox.enqueue(QUEUE_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, claim_id=claim_id, verdict_id=verdict_id)
+    return True
 
 
 def _latest_per_requester(claim_id: int) -> list[Tip]:

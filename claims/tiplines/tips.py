@@ -6,11 +6,16 @@ in the same transaction, so a webhook answers at once and a crash loses nothing.
 The web form and the API call ``submit`` then ``process`` in the request: the
 reader waits for the answer there.
 
-``process`` (idempotent: only a NEW tip is processed) answers at once from a
-published fact-check (ours or imported) matching at least ``answer_threshold()``;
-otherwise it links the tip to an unpublished claim matching as well (its request
-count is its tips), or makes a new candidate claim with the tip's text through
-``editing.create_claim``, the path every hand-entered claim takes.
+``process`` (idempotent: only a NEW tip is processed) first reads what the tip
+points at: its link through the safe fetcher (the address checked before any
+connection; a refusal or failure recorded on the tip, which goes on with its
+text) and its image through the channel's media API. It then answers at once
+from a published fact-check (ours or imported) matching at least
+``answer_threshold()``; otherwise it links the tip to an unpublished claim
+matching as well (its request count is its tips; a claim since marked a
+duplicate passes the tip to its canonical claim), or makes a new candidate claim
+with the tip's text through ``editing.create_claim``, the path every
+hand-entered claim takes.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims import fetching, matching, outbox
+from claims.extraction.article_text import PageSummary, is_boilerplate, paragraphs, summarize_page
 from claims.extraction.languages import detect_language
 from claims.matching import triage
 from claims.models import Channel, Claim, Requester, Tip
@@ -40,6 +46,11 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "claims.tasks.process_tip"
 DELIVERY_TASK = "claims.tasks.receive_channel_delivery"
 MAX_TEXT = 5000
+# The form and the API wait for ``process``: a slow link must not hold the reader, or a
+# server thread, for the fetcher's full deadline. The workers (channel tips) allow it all.
+WEB_LINK_SECONDS = 5.0
+# Fewer words than this besides its link, and a tip is matched by what the linked page says.
+LINK_ONLY_WORDS = 8
 STOP_WORDS = frozenset({"stop", "/stop", "unsubscribe", "stopp", "arrêt", "alto", "baja"})
 # Claims a tip may be linked to: still in the desk's hands.
 LINKABLE = frozenset(Claim.Status.values) - {
@@ -277,19 +288,58 @@ def submit(data: WebTip, *, address: str) -> Tip:
 # --- Processing -------------------------------------------------------------------
 
 
+MEDIA_FETCHERS = {
+    Channel.WHATSAPP: channels.fetch_whatsapp_media,
+    Channel.TELEGRAM: channels.fetch_telegram_photo,
+}
+
+
 def _fetch_media(tip: Tip) -> None:
-    if tip.channel != Channel.WHATSAPP or not tip.media_id or tip.media is not None or tip.media_error:
+    fetch = MEDIA_FETCHERS.get(tip.channel)
+    if fetch is None or not tip.media_id or tip.media is not None or tip.media_error:
         return
     try:
-        body, media_type = channels.fetch_whatsapp_media(tip.media_id)
+        body, media_type = fetch(tip.media_id)
     except fetching.FetchError as exc:
+        # One try: the tip goes on without its image, and the desk reads why in the inbox.
         Tip.objects.filter(pk=tip.pk).update(media_error=exc.message[:2000])
         return
     Tip.objects.filter(pk=tip.pk).update(media=body, media_type=media_type)
 
 
-def _query(tip: Tip) -> str:
-    return " ".join((tip.text or "").split())[: matching.MAX_QUERY_CHARS]
+def _read_link(tip: Tip) -> tuple[PageSummary | None, str]:
+    """The tip's linked page, summarised, or why it was not read (a sentence for the inbox).
+
+    The address is checked before anything connects: a link to a private or loopback
+    address is refused here and never fetched. One try, no retry: a link that fails
+    leaves the tip to be matched on its text.
+    """
+    if not tip.url:
+        return None, ""
+    try:
+        url = fetching.check_url(tip.url)
+        page = fetching.fetch(url, timeout=WEB_LINK_SECONDS if tip.channel == Channel.WEB else None)
+    except fetching.FetchError as exc:
+        return None, exc.message[:2000]
+    try:
+        if page.content_type in fetching.HTML_TYPES:
+            return summarize_page(page.text, url=page.final_url), ""
+        first = next((p.text for p in paragraphs(page.text) if not is_boilerplate(p.text)), "")
+        return PageSummary(description=" ".join(first.split())[:1000]), ""
+    except Exception:  # a page the parser chokes on must not stop the tip
+        logger.exception("tip #%s: could not read the linked page", tip.pk)
+        return None, "The linked page was fetched but could not be read."
+
+
+def _query(tip: Tip, page: PageSummary | None = None) -> str:
+    """What the tip is matched on: its text, or, when it is little more than a link, the
+    rest of its text with what the linked page says it is about."""
+    text = " ".join((tip.text or "").split())
+    if page is not None and (page.title or page.description):
+        words = " ".join(channels.URL_IN_TEXT.sub(" ", text).replace(tip.url, " ").split())
+        if len(words.split()) < LINK_ONLY_WORDS:
+            text = " ".join(part for part in (words, page.title or page.description) if part)
+    return text[: matching.MAX_QUERY_CHARS]
 
 
 def process(tip_id: int) -> str:
@@ -298,7 +348,8 @@ def process(tip_id: int) -> str:
     if tip is None or tip.status != Tip.Status.NEW:
         return tip.status if tip else "gone"
     _fetch_media(tip)
-    query = _query(tip)
+    page, url_error = _read_link(tip)
+    query = _query(tip, page)
     if query and not tip.language:
         # Here, on the worker, not in the webhook: the language model is loaded once per process.
         tip.language = detect_language(query)
@@ -319,8 +370,10 @@ def process(tip_id: int) -> str:
         tip = Tip.objects.select_for_update(of=("self",)).select_related("requester").get(pk=tip_id)
         if tip.status != Tip.Status.NEW:
             return tip.status
-        fields = ["status", "processed_at", "language"]
+        fields = ["status", "processed_at", "language", "url_title", "url_error"]
         tip.language = tip.language or language
+        tip.url_title = page.title if page is not None else ""
+        tip.url_error = url_error
         tip.processed_at = timezone.now()
         if answer is not None:
             tip.status = Tip.Status.ANSWERED
@@ -331,8 +384,8 @@ def process(tip_id: int) -> str:
                 tip.answered_review_id = answer.id
             fields += ["match_score", "answered_claim", "answered_review"]
             replies.queue_answer(tip, answer)
-        elif linked is not None:
-            tip.status, tip.claim_id, tip.match_score = Tip.Status.LINKED, linked.id, round(linked.score, 4)
+        elif linked is not None and (target := _link_target(linked.id)) is not None:
+            tip.status, tip.claim_id, tip.match_score = Tip.Status.LINKED, target, round(linked.score, 4)
             fields += ["claim", "match_score"]
         elif query:
             claim = editing.create_claim(by=None, text=query, language=tip.language)
@@ -343,6 +396,24 @@ def process(tip_id: int) -> str:
             tip.status = Tip.Status.QUEUED
         tip.save(update_fields=fields)
     return tip.status
+
+
+def _link_target(claim_id: int) -> int | None:
+    """The claim a tip matching ``claim_id`` is linked to, under that claim's row lock.
+
+    The match was read before any lock: since then the claim may have been marked a
+    duplicate (its tips moved to the canonical claim, ``workflow.mark_duplicate``) or
+    published (its tips sent the fact-check, ``publication.publish_draft``). Both take
+    this lock, so either they see this tip, or this sees what they did and follows it:
+    the canonical claim, and the replies of a fact-check already out.
+    """
+    claim = Claim.objects.select_for_update().only("status", "duplicate_of_id").filter(pk=claim_id).first()
+    if claim is not None and claim.status == Claim.Status.DUPLICATE and claim.duplicate_of_id is not None:
+        claim = Claim.objects.select_for_update().only("status").filter(pk=claim.duplicate_of_id).first()
+    if claim is None or claim.status in (Claim.Status.DISMISSED, Claim.Status.DUPLICATE, Claim.Status.RETRACTED):
+        return None  # gone, or out of the desk's hands: the tip becomes a candidate of its own
+    replies.queue_if_published(claim.pk)
+    return claim.pk
 
 
 def answer_of(tip: Tip) -> dict | None:
@@ -373,7 +444,8 @@ def erase_expired(now: dt.datetime | None = None) -> int:
         erased = Requester.objects.filter(last_message_at__lt=cutoff, erased_at__isnull=True).update(
             channel_id="", email="", erased_at=timezone.now()
         )
-        Tip.objects.filter(received_at__lt=cutoff).exclude(text="", url="", media_id="", media=None).update(
-            text="", url="", media_id="", media=None, message_id=""
-        )
+        # The link's title and error say what was asked too (the error quotes the URL).
+        Tip.objects.filter(received_at__lt=cutoff).exclude(
+            text="", url="", url_title="", url_error="", media_id="", media=None
+        ).update(text="", url="", url_title="", url_error="", media_id="", media=None, message_id="")
     return erased
