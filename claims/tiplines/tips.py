@@ -1,8 +1,10 @@
 """Tips in: stored once per channel message, matched against what the desk knows.
 
-``receive`` stores a tip from any channel (deduplicated by the channel's message
-id, STOP handled) and, for the webhooks, queues ``process`` through the outbox
-in the same transaction, so a webhook answers at once and a crash loses nothing.
+A webhook's only write is ``accept_delivery``: the signed body kept as one outbox
+row, committed before the 200. On a worker, ``receive_delivery`` reads it and
+``receive`` stores each message as a tip (deduplicated by the channel's message
+id, STOP handled) and queues ``process`` through the outbox in the same
+transaction: a webhook answers at once and a crash loses nothing.
 The web form and the API call ``submit`` then ``process`` in the request: the
 reader waits for the answer there.
 
