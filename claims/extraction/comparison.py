@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -281,7 +282,12 @@ def paired(reference: Sequence[float], candidate: Sequence[float]) -> dict:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "data_dir", type=Path, nargs="?", default=Path("../shared/data/checkworthiness/clef2019-task1-train")
+        "data_dir",
+        type=Path,
+        nargs="?",
+        default=Path(os.environ.get("FACTCHECK_SHARED_DATA") or "../shared/data")
+        / "checkworthiness"
+        / "clef2019-task1-train",
     )
     parser.add_argument("--claimreview-dir", type=Path)
     parser.add_argument("--tweets-dir", type=Path, help="folder with the CLEF-2020 Task 1 v2 training and dev TSVs")
