@@ -11,8 +11,8 @@ view of the sentence, chosen among candidates by grouped cross-validation
 (``compare_candidates``; claims/extraction/MODEL_CARD.md):
 
 1. words: hashed word unigrams, TF-IDF weighted (1 + log count, idf from the
-   training sentences, terms seen in fewer than ``MIN_DF`` sentences dropped,
-   rows l2-normalised);
+   training sentences, terms seen in fewer than ``MIN_DF`` sentences or in
+   fewer than ``MIN_DEBATES`` training debates dropped, rows l2-normalised);
 2. cues: the hand-written cues of ``checkworthiness.DENSE_FEATURES``;
 3. for each view, the regularisation strength C is chosen from its grid by
    cross-validation over the training debates only (whole debates held out,
@@ -61,6 +61,10 @@ from .checkworthiness import (
 # Word counts only: the TF-IDF weighting and the normalisation come after (TermWeighting).
 HASHING = {"n_features": 2**16, "ngram_range": [1, 1], "lowercase": True, "alternate_sign": False, "norm": None}
 MIN_DF = 2
+# Words of one or two debates are their topics, not what makes a claim: a bucket
+# counts only when it occurs in at least MIN_DEBATES training debates (candidate I
+# of the second round, MODEL_CARD.md).
+MIN_DEBATES = 3
 WORD_C_GRID = (0.1, 0.3, 1.0)
 CUE_C_GRID = (0.1, 1.0, 10.0)
 GENERAL_C_GRID = (0.01, 0.1, 1.0, 10.0)
@@ -257,13 +261,23 @@ def _views(sentences: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     return hashing_vectorizer(HASHING).transform(normalised).tocsr(), dense_features(normalised)
 
 
-def term_weighting(counts: sp.csr_matrix, min_df: int = MIN_DF) -> TermWeighting:
+def term_weighting(
+    counts: sp.csr_matrix, min_df: int = MIN_DF, groups: np.ndarray | None = None, min_debates: int = 0
+) -> TermWeighting:
     """Smoothed idf of each bucket over these sentences (as TfidfVectorizer), 0 below
-    min_df; rounded to float32 as the model file stores it."""
+    min_df sentences, and, given each row's debate (groups), 0 for buckets seen in
+    fewer than min_debates debates (at most all of them); rounded to float32 as the
+    model file stores it."""
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     n = counts.shape[0]
     idf = np.log((1 + n) / (1 + df)) + 1.0
     idf[df < min_df] = 0.0
+    if groups is not None and min_debates > 0:
+        debates = np.unique(groups)
+        in_debates = np.zeros(counts.shape[1], dtype=np.int64)
+        for g in debates:
+            in_debates[np.unique(counts[groups == g].indices)] += 1
+        idf[in_debates < min(min_debates, len(debates))] = 0.0
     return TermWeighting(idf.astype(np.float32).astype(np.float64), sublinear_tf=True)
 
 
@@ -342,7 +356,7 @@ def _train(data: _Dataset, members: np.ndarray, inner_folds: int, extra_weight: 
     if not y.any() or y.all():
         raise DataError("training needs both check-worthy and other sentences")
     use_extra = bool(data.extra) and extra_weight > 0
-    weighting = term_weighting(data.counts[rows])
+    weighting = term_weighting(data.counts[rows], groups=groups, min_debates=MIN_DEBATES)
     words = weighting.apply(data.counts[rows])
     extra_words = weighting.apply(data.extra_counts) if use_extra else None
     cues = data.cues[rows]
@@ -374,6 +388,7 @@ def _train(data: _Dataset, members: np.ndarray, inner_folds: int, extra_weight: 
             "c": {"words": word_choice.c, "cues": cue_choice.c},
             "c_grid": {"words": list(WORD_C_GRID), "cues": list(CUE_C_GRID)},
             "min_df": MIN_DF,
+            "min_debates": MIN_DEBATES,
             "inner_folds": min(inner_folds, len(members)),
             "inner_cv_map": {
                 "words": {str(c): round(m, 6) for c, m in word_choice.inner_map.items()},
