@@ -171,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         "--turns", type=int, default=4, help="turns the seconds are split into, alternating (default 4)"
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (default 4, as in gunicorn.conf.py)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes (default 2)")
     parser.add_argument(
         "--worker-nice",
