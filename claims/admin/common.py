@@ -52,6 +52,19 @@ class HttpsURLsMixin:
     }
 
 
+class ReadOnlyAdminMixin:
+    """A list to read and act on with its actions, never a form: no add, change or delete page."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInlineMixin:
     can_delete = False
     extra = 0

@@ -18,7 +18,7 @@ from claims.models import Claim, Outlet, RepeatQueueClaim, WatchedSource
 from claims.monitoring import discovery, repeats
 from claims.review.workflow import WorkflowError
 
-from .common import HttpsURLsMixin
+from .common import HttpsURLsMixin, ReadOnlyAdminMixin
 from .safety import SafeInputMixin
 
 POLL_TASK = "claims.tasks.poll_watched_source"
@@ -163,7 +163,7 @@ class WatchedSourceAdmin(SafeInputMixin, HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(RepeatQueueClaim)
-class RepeatQueueAdmin(admin.ModelAdmin):
+class RepeatQueueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Candidates that repeat a claim we already checked, newest first: one action links each."""
 
     list_display = ["text", "repeat_of", "score", "article", "found_at"]
@@ -210,12 +210,3 @@ class RepeatQueueAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("claims.view_claim")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
