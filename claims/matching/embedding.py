@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-# Encoding this sentence tells two models apart: the fingerprint stored with every
-# embedding, so a model replaced in the same directory makes every row stale.
+# Encoding this sentence (and the files' sizes) tells two models apart: the fingerprint
+# is part of every stored row's digest, so a model replaced in the same directory makes
+# every row stale.
 FINGERPRINT_PROBE = "Unemployment fell to 3.5 percent in 2019, the lowest rate in fifty years."
 ENCODE_BATCH = 256
 
@@ -121,10 +122,13 @@ def load(path: str | os.PathLike) -> Embedder:
     _offline()
     embedder = _load_sentence_transformers(path) if _is_transformer(path) else _load_model2vec(path)
     probe = embedder.encode([FINGERPRINT_PROBE])[0]
-    if not np.isfinite(probe).all() or not probe.any():
-        raise EmbeddingModelError(f"{path}: the model gives no usable vector for an ordinary English sentence.")
+    if not np.isfinite(probe).all():
+        raise EmbeddingModelError(f"{path}: the model gives vectors that are not numbers (NaN or infinite).")
     digest = hashlib.sha256(f"{embedder.library}:{embedder.dimensions}:".encode())
     digest.update(np.round(probe, 5).astype("<f4").tobytes())
+    # The files' names and sizes too: a model that knows no word of the probe is still told apart.
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(path)}:{file.stat().st_size};".encode())
     embedder.fingerprint = digest.hexdigest()[:16]
     return embedder
 

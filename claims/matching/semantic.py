@@ -17,8 +17,8 @@ HNSW indexes (cosine), one per kind. Rows are kept current by the outbox
 path matching already uses: the ``match_claims`` task embeds its claims
 before matching them, and an import of reviews queues ``index_semantic``.
 
-At query time the nearest claims and reviews (``NEIGHBOURS`` of each) join the
-lexical candidates; every candidate is scored by the re-ranker as before and by
+At query time the nearest claims and reviews (``NEIGHBOURS`` of each, at least
+``MIN_NEIGHBOUR_SIMILARITY`` close) join the lexical candidates; every candidate is scored by the re-ranker as before and by
 its cosine similarity to the query, and ranked by
 ``(1 - w) * re-ranker score + w * max(cosine, 0)``, ``w`` being
 ``FACTCHECK_SEMANTIC_WEIGHT``. The blend is not calibrated like the re-ranker
@@ -48,8 +48,11 @@ logger = logging.getLogger(__name__)
 
 TABLE = "claims_semantic_embedding"
 INDEX_TASK = "claims.tasks.index_semantic"
-# Nearest neighbours of each kind added to the lexical candidates.
+# Nearest neighbours of each kind added to the lexical candidates, when at least this
+# close to the query (cosine): a judgement, not fitted (no model is shipped to fit it
+# on), so that a query nothing resembles is not answered with its least distant records.
 NEIGHBOURS = 50
+MIN_NEIGHBOUR_SIMILARITY = 0.5
 # HNSW's search breadth: at least the neighbours asked for.
 EF_SEARCH = 100
 BATCH_SIZE = 500
@@ -453,7 +456,9 @@ def blend(
     known = [(c.kind, c.pk) for c in lexical]
     cosine = similarities(vector, known, using=using, public_only=public_only, exclude_claim=exclude_claim)
     lexical_keys = set(known)
-    extra = _load_candidates([key for key in cosine if key not in lexical_keys], using)
+    extra = _load_candidates(
+        [key for key, sim in cosine.items() if key not in lexical_keys and sim >= MIN_NEIGHBOUR_SIMILARITY], using
+    )
     candidates = [*lexical, *extra]
     # Lexical candidates not embedded yet (added since the last indexing): encoded now.
     missing = [c for c in candidates if (c.kind, c.pk) not in cosine]
