@@ -3,10 +3,12 @@
     python manage.py semantic_index [--rebuild] [--check]
 
 Needs ``FACTCHECK_EMBEDDING_MODEL`` (a local model directory) and PostgreSQL
-with pgvector. Creates the ``vector`` extension, the embeddings table and its
-HNSW indexes when missing, then embeds every claim and imported review that is
+with pgvector. Creates the ``vector`` extension and the embeddings table when
+missing, embeds every claim and imported review that is
 new or changed since the last run (in batches, one transaction each) and drops
-the rows of deleted ones: run twice, the second run embeds nothing.
+the rows of deleted ones, then builds the HNSW indexes if they are missing (after
+the first fill, which is many times faster than growing them row by row): run
+twice, the second run embeds nothing.
 ``--rebuild`` drops the table first (after changing to a model of another
 size). ``--check`` only says whether everything is in place.
 """
@@ -57,8 +59,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             if semantic.ensure_store(model.dimensions, rebuild=rebuild, using=database):
-                self.stderr.write(f"created {semantic.TABLE} with its HNSW indexes")
+                self.stderr.write(f"created {semantic.TABLE}")
             report = semantic.index(using=database, log=self.stderr.write if options["verbosity"] > 1 else None)
+            if semantic.ensure_indexes(using=database):
+                self.stderr.write("built the HNSW indexes")
         except semantic.SemanticError as exc:
             raise CommandError(str(exc)) from None
         result = {**report.as_dict(), "seconds": round(time.monotonic() - started, 1)}
