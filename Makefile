@@ -49,6 +49,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.check_import
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.semantic
 	$(BIN)/python -m bench.tiplines
 	$(BIN)/python -m bench.monitoring
 
