@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -329,6 +330,22 @@ def test_a_missing_model_directory_is_a_system_check_error_and_a_command_error(s
     assert "no such directory" in problem.msg and "FACTCHECK_EMBEDDING_MODEL" in problem.msg
     with pytest.raises(CommandError, match="no such directory|PostgreSQL"):
         call_command("semantic_index", skip_checks=True)
+
+
+def test_manage_py_check_names_the_problem_with_its_id(settings, tmp_path):
+    settings.FACTCHECK_EMBEDDING_MODEL = str(tmp_path / "not-installed")
+    with pytest.raises(SystemCheckError, match=r"claims\.E020.*no such directory"):
+        call_command("check")
+
+
+def test_a_transformer_directory_needs_sentence_transformers(tmp_path):
+    # A transformer's config (not a static model): read by sentence-transformers only,
+    # which is not installed here (or, where it is, cannot load this empty model).
+    model = tmp_path / "bert"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"architectures": ["BertModel"], "model_type": "bert"}))
+    with pytest.raises(embedding.EmbeddingModelError, match="sentence-transformers"):
+        embedding.load(model)
 
 
 def test_an_unloadable_model_is_a_system_check_error(settings, tmp_path):

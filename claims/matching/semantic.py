@@ -51,7 +51,7 @@ INDEX_TASK = "claims.tasks.index_semantic"
 # Nearest neighbours of each kind added to the lexical candidates, when at least this
 # close to the query (cosine): a judgement, not fitted (no model is shipped to fit it
 # on), so that a query nothing resembles is not answered with its least distant records.
-NEIGHBOURS = 50
+NEIGHBOURS = 25
 MIN_NEIGHBOUR_SIMILARITY = 0.5
 # HNSW's search breadth: at least the neighbours asked for.
 EF_SEARCH = 100
@@ -217,7 +217,7 @@ def digest(model: Embedder, text: str) -> str:
     return hashlib.sha256(f"{model.fingerprint}\x00{text}".encode()).hexdigest()[:32]
 
 
-def document_text(kind: str, text: str, title: str = "") -> str:
+def document_text(text: str, title: str = "") -> str:
     """What is embedded: the claim as stated (a review's title when it states none)."""
     return " ".join((text or title or "").split())
 
@@ -247,7 +247,7 @@ def _documents(kind: str, using: str, ids: Sequence[int] | None) -> Iterable[lis
         if not batch:
             return
         last = batch[-1][0]
-        yield [(pk, document_text(kind, text, title if kind == "external" else "")) for pk, text, title in batch]
+        yield [(pk, document_text(text, title if kind == "external" else "")) for pk, text, title in batch]
 
 
 def _write(kind: str, batch: list[tuple[int, str]], model: Embedder, using: str, report: IndexReport) -> None:
@@ -480,7 +480,7 @@ def blend(
     # Lexical candidates not embedded yet (added since the last indexing): encoded now.
     missing = [c for c in candidates if (c.kind, c.pk) not in cosine]
     if missing:
-        vectors = model.encode([document_text(c.kind, c.text, c.title) for c in missing])
+        vectors = model.encode([document_text(c.text, c.title) for c in missing])
         for c, v in zip(missing, vectors, strict=True):
             cosine[(c.kind, c.pk)] = float(v @ vector)
     weight = settings.FACTCHECK_SEMANTIC_WEIGHT
