@@ -14,7 +14,7 @@ $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev-installed: requirements.txt requirements-semantic.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
@@ -49,6 +49,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.check_import
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.semantic
 	$(BIN)/python -m bench.tiplines
 	$(BIN)/python -m bench.monitoring
 

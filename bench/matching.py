@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -27,7 +28,10 @@ from pathlib import Path
 
 from .common import bench_database, server_version, throwaway_database
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# Beside the repository; a git worktree elsewhere points at it with FACTCHECK_SHARED_DATA (as the tests do).
+SHARED = Path(
+    os.environ.get("FACTCHECK_SHARED_DATA") or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
 CORPUS = SHARED / "claimreview" / "politifact-ct2021-2b.claimreview.jsonl"
 QUERIES = SHARED / "matching" / "ct2021-2b" / "train-dev.queries.tsv"
 SEED = 20210921

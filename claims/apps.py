@@ -10,7 +10,12 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from claims.matching.checks import semantic_backend
         from claims.review import roles
+
+        checks.register(semantic_backend, checks.Tags.database)
 
         # Permissions exist only after migrate has created them, so the role
         # groups are kept in step here rather than in a migration.

@@ -25,7 +25,7 @@ from claims.collaboration import email, notifications
 from claims.evidence import snapshots
 from claims.fetching import FetchError
 from claims.intake import ingestion
-from claims.matching import triage
+from claims.matching import semantic, triage
 from claims.models import ServiceHeartbeat
 from claims.monitoring import polling, repeats
 from claims.publishing import webhooks
@@ -156,10 +156,18 @@ def deliver_due_webhooks() -> int:
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def match_claims(claim_ids: list[int]) -> int:
     """Compute and store the matches of these claims for the triage queue, then mark
-    those that repeat a published fact-check (both idempotent)."""
+    those that repeat a published fact-check (both idempotent). With the semantic
+    backend on, their embeddings are brought up to date first."""
+    semantic.index_quietly(claim_ids=claim_ids)
     stored = sum(triage.refresh_matches(claim_id) for claim_id in claim_ids)
     repeats.flag_repeats(claim_ids)
     return stored
+
+
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+def index_semantic(review_ids: list[int], claim_ids: list[int] | None = None) -> int:
+    """Embed imported reviews (and claims) for the semantic backend (idempotent; nothing when it is off)."""
+    return semantic.index_quietly(review_ids=review_ids, claim_ids=claim_ids or [])
 
 
 @shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)

@@ -435,6 +435,7 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.deliver_due_webhooks": {"queue": FACTCHECK_FETCH_QUEUE},
     # Claim matching: database and CPU, next to extraction.
     "claims.tasks.match_claims": {"queue": FACTCHECK_EXTRACT_QUEUE},
+    "claims.tasks.index_semantic": {"queue": FACTCHECK_EXTRACT_QUEUE},
     # Sending mail waits on the mail server: network-bound.
     "claims.tasks.send_notification_email": {"queue": FACTCHECK_FETCH_QUEUE},
     # A tip is matched like a claim (and its image fetched from the channel first).
@@ -649,6 +650,14 @@ FACTCHECK_MATCH_MIN_SCORE = (
     if os.environ.get("FACTCHECK_MATCH_MIN_SCORE", "").strip()
     else None
 )
+
+# Optional semantic matching (claims.matching.semantic): the absolute path of a
+# sentence-embedding model's directory (Model2Vec, or sentence-transformers when
+# installed), read locally and never downloaded; empty (the default) leaves it off.
+# It needs PostgreSQL with pgvector and `python manage.py semantic_index`.
+# FACTCHECK_SEMANTIC_WEIGHT is the cosine similarity's share of the blended score.
+FACTCHECK_EMBEDDING_MODEL = os.environ.get("FACTCHECK_EMBEDDING_MODEL", "").strip()
+FACTCHECK_SEMANTIC_WEIGHT = envfloat("FACTCHECK_SEMANTIC_WEIGHT", 0.3, minimum=0.0, maximum=1.0)
 
 # Reader tips (claims.tiplines). A tip matching a published fact-check at least this
 # well (0 to 1) is answered with it at once. Unset: the matching model's calibrated

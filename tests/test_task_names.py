@@ -8,7 +8,7 @@ from django.conf import settings
 
 from claims.evidence import snapshots
 from claims.intake import ingestion
-from claims.matching import triage
+from claims.matching import semantic, triage
 from claims.publishing import webhooks
 from factcheck.celery import app
 
@@ -19,6 +19,7 @@ QUEUED = {
     snapshots.CHECK_TASK,
     webhooks.DELIVER_TASK,
     triage.MATCH_TASK,
+    semantic.INDEX_TASK,
 }
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from claims.collaboration import checklists, tags
+from claims.matching import semantic
 from claims.matching.triage import queue_matching
 from claims.models import Channel, Claim, Claimant, ExternalReview, ImportedRecord, Rating, ReviewEvent, Tip
 from claims.models.bulk import insert_objects
@@ -355,6 +356,7 @@ class FactCheckStep(Step):
                 source="check-import",
                 raw={k: v for k, v in row.values.items() if k},
             )
+            semantic.queue_indexing(review_ids=[review.pk])
         record.content_type = ContentType.objects.get_for_model(ExternalReview)
         record.object_id = review.pk
         if imported:

@@ -11,6 +11,11 @@ stages:
    dates, weighed by a model trained on CLEF-2021 CheckThat! Task 2B
    (``training``; ``manage.py train_matching``, ``manage.py evaluate_matching``).
 
+Optionally (``semantic``, off unless ``FACTCHECK_EMBEDDING_MODEL`` names a model
+and ``manage.py semantic_index`` has built the store on PostgreSQL with
+pgvector), the query's nearest neighbours in a sentence-embedding space join
+the candidates and the cosine similarity is blended into the score.
+
 ``public_only`` (the default) keeps to what the public may see: published
 fact-checks of this desk (a published verdict revision) and imported
 references. Editors also see claims still in the workflow, except dismissed
@@ -20,14 +25,18 @@ claims and duplicates.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Prefetch
 
 from claims.models import Claim, ExternalReview, Verdict
 
-from . import backends, ranking
+from . import backends, ranking, semantic
+
+logger = logging.getLogger(__name__)
 
 MAX_TOP = 50
 MAX_QUERY_CHARS = 2000
@@ -85,7 +94,17 @@ def match(
         raise MatchError(f"Ask for 1 to {MAX_TOP} matches.")
     query = ranking.Query(text, date=date, claimant=claimant or "", language=language or "")
     found, stats = backends.candidates(query, using=using, public_only=public_only, exclude_claim=exclude_claim)
-    ranked = ranking.rank(query, found, stats)
+    ranked = None
+    if semantic.ready(using):
+        try:
+            ranked = semantic.blend(
+                query, found, stats, using=using, public_only=public_only, exclude_claim=exclude_claim
+            )
+        except (semantic.SemanticError, DatabaseError) as exc:
+            # A broken model or store costs the semantic half only (the system checks say why).
+            logger.error("semantic matching skipped: %s", exc)
+    if ranked is None:
+        ranked = ranking.rank(query, found, stats)
     if not public_only:
         return describe(ranked[:top], using=using)
     # A fact-check retracted since the candidates were read is left out, not shown unpublished.

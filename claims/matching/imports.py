@@ -32,6 +32,8 @@ from django.utils import timezone
 from claims.models import ExternalReview, Rating
 from claims.normalize import normalize_url, url_host
 
+from . import semantic
+
 SOURCE_CLAIMREVIEW = "claimreview"
 SOURCE_GOOGLE = "google-factcheck-api"
 
@@ -644,4 +646,5 @@ def _write_batch(batch: list[ImportedReview], scale: LocalScale | None) -> list[
             unchanged += 1
     ExternalReview.objects.bulk_create(new)
     ExternalReview.objects.bulk_update(changed, _UPDATE_FIELDS, batch_size=250)
+    semantic.queue_indexing(review_ids=[row.pk for row in [*new, *changed]])
     return [len(new), len(changed), unchanged]
