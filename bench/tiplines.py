@@ -11,8 +11,10 @@ a Celery worker on the broker (BENCH_BROKER_URL, default
 redis://127.0.0.1:6379/15; queues prefixed per run).
 
 Load: an open loop (latency counted from each request's scheduled send time, so
-queueing shows) at ``--rate`` per second for ``--seconds`` on each side, split
-into turns that alternate floor and app. Every app message is a different
+queueing shows) at ``--rate`` per second on each side for ``--seconds``, the two
+interleaved (floor, app, floor, app... half an interval apart), so that whatever
+else the machine does, the worker's drain or a stall of the load generator
+itself, falls on both sides alike. Every app message is a different
 person asking about one of the fact-checks in new words; the bench then waits
 until every tip is stored and every reply is in the fake Graph API, and checks
 that each person was answered exactly once. Target (issue 17): the webhook's p99
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import hmac
 import json
@@ -34,7 +37,7 @@ import uuid
 from pathlib import Path
 
 from bench.api import HOST, free_port, stop_server
-from bench.api_load import Connection, Result, merge
+from bench.api_load import Connection, Result
 from bench.common import bench_database, server_version, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +67,8 @@ STATUS_ONLY = {
         }
     ],
 }
+FLOOR_PATH = b"/floor/webhooks/whatsapp/"
+APP_PATH = b"/webhooks/whatsapp/"
 ASKS = ["Is it true that {}?", "I got this: {}. Real?", "{} - true or false?", "My uncle says {}. Is that right?"]
 
 
@@ -92,11 +97,13 @@ class PostConnection(Connection):
         return int(head[9:12])
 
 
-async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate: float) -> Result:
+async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate: float) -> dict[bytes, Result]:
+    """Send ``requests`` at ``rate`` per second on schedule (an open loop) and time each
+    from its scheduled send; one result per target path."""
     idle: asyncio.LifoQueue[PostConnection] = asyncio.LifoQueue()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    max_lag = 0.0
+    latencies: dict[bytes, list[float]] = {target: [] for target, _, _ in requests}
+    statuses: dict[bytes, dict[int, int]] = {target: {} for target in latencies}
+    lags: dict[bytes, float] = dict.fromkeys(latencies, 0.0)
     interval = 1.0 / rate
     start = time.perf_counter() + 0.05
 
@@ -106,8 +113,8 @@ async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate
             status = await conn.post(target, body, headers)
         finally:
             idle.put_nowait(conn)
-        latencies.append((time.perf_counter() - scheduled) * 1000)
-        statuses[status] = statuses.get(status, 0) + 1
+        latencies[target].append((time.perf_counter() - scheduled) * 1000)
+        statuses[target][status] = statuses[target].get(status, 0) + 1
 
     tasks = []
     cpu = time.process_time()
@@ -117,14 +124,18 @@ async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate
         if delay > 0:
             await asyncio.sleep(delay)
         else:
-            max_lag = max(max_lag, -delay * 1000)
+            lags[target] = max(lags[target], -delay * 1000)
         tasks.append(asyncio.create_task(one(target, body, headers, scheduled)))
     await asyncio.gather(*tasks)
     cpu = time.process_time() - cpu
     while not idle.empty():
         idle.get_nowait().close()
     seconds = len(requests) / rate
-    return Result("open", len(requests), seconds, latencies, cpu / max(len(requests), 1) * 1e6, statuses, rate, max_lag)
+    per_request_us = cpu / max(len(requests), 1) * 1e6
+    return {
+        target: Result("open", len(times), seconds, times, per_request_us, statuses[target], rate, lags[target])
+        for target, times in latencies.items()
+    }
 
 
 def message(n: int, run: str) -> tuple[bytes, bytes]:
@@ -167,9 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tiplines", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=100.0, help="signed messages per second (default 100)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds on each side (default 20)")
-    parser.add_argument(
-        "--turns", type=int, default=4, help="turns the seconds are split into, alternating (default 4)"
-    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
         "--threads", type=int, default=4, help="threads per gunicorn worker (default 4, as in gunicorn.conf.py)"
@@ -267,8 +275,7 @@ def wait_ready(port: int, timeout: float = 60) -> None:
 
 
 def measure(args, port: int, graph, Tip, TipReply) -> int:
-    per_turn = int(args.rate * args.seconds / args.turns)
-    total = per_turn * args.turns
+    total = int(args.rate * args.seconds)
     run_id = uuid.uuid4().hex[:6]
     bodies = [message(n, run_id) for n in range(total)]
     floor_bodies = [message(n, run_id + "f") for n in range(total)]
@@ -279,22 +286,27 @@ def measure(args, port: int, graph, Tip, TipReply) -> int:
     signed = (
         b"X-Hub-Signature-256: sha256=%s\r\n" % hmac.new(SECRET.encode(), status, hashlib.sha256).hexdigest().encode()
     )
-    warm = [(b"/floor/webhooks/whatsapp/", *floor_bodies[0]), (b"/webhooks/whatsapp/", status, signed)] * 20
+    warm = [(FLOOR_PATH, *floor_bodies[0]), (APP_PATH, status, signed)] * 20
     asyncio.run(_open_loop(port, warm, args.rate))
-    app_results, floor_results = [], []
+    # Interleaved: a floor request, then an app request, half an interval apart, each side
+    # at ``rate`` per second. Whatever else the machine does (the worker draining, a stall
+    # of the load generator itself) falls on both sides alike.
+    interleaved = []
+    for (floor_body, floor_headers), (body, headers) in zip(floor_bodies, bodies, strict=True):
+        interleaved += [(FLOOR_PATH, floor_body, floor_headers), (APP_PATH, body, headers)]
     started = time.monotonic()
-    for turn in range(args.turns):
-        chunk = slice(turn * per_turn, (turn + 1) * per_turn)
-        floor_results.append(
-            asyncio.run(
-                _open_loop(port, [(b"/floor/webhooks/whatsapp/", b, h) for b, h in floor_bodies[chunk]], args.rate)
-            )
-        )
-        app_results.append(
-            asyncio.run(_open_loop(port, [(b"/webhooks/whatsapp/", b, h) for b, h in bodies[chunk]], args.rate))
-        )
+    # The load generator shares its process with Django and the fake Graph API: a full
+    # collection of that heap would stall it for tens of milliseconds, counted as latency
+    # on whichever requests were due. The collector is off while it sends.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        results = asyncio.run(_open_loop(port, interleaved, 2 * args.rate))
+    finally:
+        gc.enable()
     last_sent = time.monotonic()
-    app, floor = merge(app_results), merge(floor_results)
+    app, floor = results[APP_PATH], results[FLOOR_PATH]
     deadline = last_sent + args.drain_timeout
     while time.monotonic() < deadline:
         if Tip.objects.count() >= total and len(graph.sent) >= total:
@@ -310,7 +322,7 @@ def measure(args, port: int, graph, Tip, TipReply) -> int:
     once = len(recipients) == len(set(recipients)) == total
     ratio = app.percentile(99) / floor.percentile(99)
     print(
-        f"signed messages at {args.rate:.0f}/s, {args.seconds:.0f} s each side in {args.turns} alternating turns "
+        f"signed messages at {args.rate:.0f}/s on each side, interleaved, for {args.seconds:.0f} s "
         f"(gunicorn {args.workers}x{args.threads}, worker concurrency {args.concurrency}, "
         f"worker and relay at niceness {args.worker_nice}):"
     )
