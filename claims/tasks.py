@@ -164,7 +164,7 @@ def match_claims(claim_ids: list[int]) -> int:
     return stored
 
 
-@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def index_semantic(review_ids: list[int], claim_ids: list[int] | None = None) -> int:
     """Embed imported reviews (and claims) for the semantic backend (idempotent; nothing when it is off)."""
     return semantic.index_quietly(review_ids=review_ids, claim_ids=claim_ids or [])

@@ -120,6 +120,8 @@ def pgvector():
 @pytest.fixture
 def semantic_on(settings, tiny_model, pgvector):
     settings.FACTCHECK_EMBEDDING_MODEL = str(tiny_model)
+    # Outbox work runs in this process once committed (CI sets a broker URL, which turns it off).
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     return tiny_model
 
 

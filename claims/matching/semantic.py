@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 TABLE = "claims_semantic_embedding"
 INDEX_TASK = "claims.tasks.index_semantic"
+TASK_BATCH = 500
 # Nearest neighbours of each kind added to the lexical candidates, when at least this
 # close to the query (cosine): a judgement, not fitted (no model is shipped to fit it
 # on), so that a query nothing resembles is not answered with its least distant records.
@@ -349,8 +350,14 @@ def queue_indexing(*, review_ids: Iterable[int] = (), claim_ids: Iterable[int] =
     if not configured():
         return
     reviews, claims = sorted(set(review_ids)), sorted(set(claim_ids))
-    if reviews or claims:
-        outbox.enqueue(INDEX_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, review_ids=reviews, claim_ids=claims)
+    # In tasks of at most TASK_BATCH records: each ends well within the tasks' time limit.
+    for start in range(0, max(len(reviews), len(claims)), TASK_BATCH):
+        outbox.enqueue(
+            INDEX_TASK,
+            queue=settings.FACTCHECK_EXTRACT_QUEUE,
+            review_ids=reviews[start : start + TASK_BATCH],
+            claim_ids=claims[start : start + TASK_BATCH],
+        )
 
 
 # --- Query time --------------------------------------------------------------------------
