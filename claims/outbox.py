@@ -81,7 +81,14 @@ class BrokerPublisher:
         options = {"queue": message.queue} if message.queue else {}
         # retry=False: a broker that is down fails this publish at once; the
         # row stays unsent and a later pass tries again.
-        self.app.send_task(message.task, kwargs=message.kwargs, connection=self._connection, retry=False, **options)
+        self.app.send_task(
+            message.task,
+            kwargs=message.kwargs,
+            task_id=task_id(message),
+            connection=self._connection,
+            retry=False,
+            **options,
+        )
 
     def close(self) -> None:
         if self._connection is not None:
@@ -148,7 +155,24 @@ def _app_with_tasks():
 
 
 def run_in_process(message: OutboxMessage) -> None:
-    _app_with_tasks().tasks[message.task].apply(kwargs=message.kwargs, throw=True)
+    _app_with_tasks().tasks[message.task].apply(kwargs=message.kwargs, task_id=task_id(message), throw=True)
+
+
+TASK_ID_PREFIX = "outbox-"
+
+
+def task_id(message: OutboxMessage) -> str:
+    """The Celery task id of a row's task: a task that must change its own row (to forget
+    what it no longer needs) finds it with ``row_of``."""
+    return f"{TASK_ID_PREFIX}{message.pk}"
+
+
+def row_of(celery_task_id: str | None) -> int | None:
+    """The outbox row a task came from, by its task id; None for a task sent otherwise."""
+    if not celery_task_id or not celery_task_id.startswith(TASK_ID_PREFIX):
+        return None
+    number = celery_task_id.removeprefix(TASK_ID_PREFIX)
+    return int(number) if number.isdigit() else None
 
 
 def relay_in_process() -> int:

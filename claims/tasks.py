@@ -20,7 +20,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from claims import recovery
+from claims import outbox, recovery
 from claims.collaboration import email, notifications
 from claims.evidence import snapshots
 from claims.fetching import FetchError
@@ -197,10 +197,11 @@ def send_notification_digests() -> int:
     return email.send_digests()
 
 
-@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
-def receive_channel_delivery(channel: str, body: str) -> int:
-    """Store the tips of a signed WhatsApp or Telegram delivery, once per message (idempotent)."""
-    return tips.receive_delivery(channel, body)
+@shared_task(bind=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def receive_channel_delivery(self, channel: str, body: str = "") -> int:
+    """Store the tips of a signed WhatsApp or Telegram delivery, once per message (idempotent),
+    then erase the body from its outbox row."""
+    return tips.receive_delivery(channel, body, outbox_row=outbox.row_of(self.request.id))
 
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from claims import tasks
-from claims.models import Claim, Requester, Tip
+from claims.models import Claim, OutboxMessage, Requester, Tip
 
 from .tiplines_support import drain, post_whatsapp, whatsapp_text
 
@@ -37,6 +37,23 @@ def test_after_the_retention_period_identities_are_gone_and_counts_stay(client, 
     assert Tip.objects.count() == 2 and Requester.objects.count() == 2
     assert claim.tips.count() == 2
     assert tasks.erase_expired_tip_identities() == 0
+
+
+def test_retention_erases_the_bodies_of_old_deliveries_whose_task_never_finished(client, graph, settings):
+    settings.FACTCHECK_TIP_RETENTION_DAYS = 30
+    post_whatsapp(client, whatsapp_text("Is the Elbe bridge 900 million?", sender="15559990003"))
+    post_whatsapp(client, whatsapp_text("And the ferries?", sender="15559990004"))
+    old, recent = OutboxMessage.objects.filter(task="claims.tasks.receive_channel_delivery").order_by("pk")
+    # Relayed, but no worker ever finished them (say, the broker lost them).
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        sent_at=timezone.now() - dt.timedelta(days=31), created_at=timezone.now() - dt.timedelta(days=31)
+    )
+    OutboxMessage.objects.filter(pk=recent.pk).update(sent_at=timezone.now())
+    tasks.erase_expired_tip_identities()
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.kwargs == {"channel": "whatsapp"}
+    assert "15559990004" in recent.kwargs["body"]
 
 
 def test_retention_erases_a_tips_link_its_title_and_why_it_was_not_read(settings, default_scale):

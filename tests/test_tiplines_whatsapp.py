@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from claims import tasks
 from claims.models import OutboxMessage, Tip, TipReply
 from claims.tiplines import replies
 
@@ -103,6 +104,23 @@ def test_the_webhook_does_one_insert_and_a_worker_does_the_rest(client, graph, f
     drain()
     assert Tip.objects.get().status == Tip.Status.ANSWERED
     assert len(graph.sent) == 1
+
+
+def test_a_received_delivery_forgets_who_sent_it_and_what_they_wrote(client, graph, fact_check):
+    text = "Unemployment fell 3 percent in 2025? My neighbour Ana Lopez says so."
+    post_whatsapp(client, whatsapp_text(text, sender="15557770001", message_id="wamid.private"))
+    row = OutboxMessage.objects.get(task="claims.tasks.receive_channel_delivery")
+    assert "15557770001" in row.kwargs["body"]
+    drain()
+    row.refresh_from_db()
+    assert row.kwargs == {"channel": "whatsapp"}
+    # Only the tip and its requester keep them now, where retention erases them.
+    every_row = json.dumps(list(OutboxMessage.objects.values_list("kwargs", flat=True)))
+    assert "15557770001" not in every_row and "Ana Lopez" not in every_row
+    assert Tip.objects.get().text == text
+    # The same row relayed again (its relay died before marking it sent) does nothing.
+    assert tasks.receive_channel_delivery.apply(kwargs=row.kwargs, task_id=f"outbox-{row.pk}").get() == 0
+    assert Tip.objects.count() == 1 and len(graph.sent) == 1
 
 
 def test_a_signed_body_of_another_shape_is_refused_and_one_carrying_nothing_is_not_kept(client, graph):

@@ -38,7 +38,7 @@ from claims import fetching, matching, outbox
 from claims.extraction.article_text import PageSummary, is_boilerplate, paragraphs, summarize_page
 from claims.extraction.languages import detect_language
 from claims.matching import triage
-from claims.models import Channel, Claim, Requester, Tip
+from claims.models import Channel, Claim, OutboxMessage, Requester, Tip
 from claims.review import editing
 
 from . import channels, replies
@@ -161,14 +161,38 @@ def accept_delivery(channel: str, body: bytes) -> bool:
     return True
 
 
-def receive_delivery(channel: str, body: str) -> int:
+def receive_delivery(channel: str, body: str, *, outbox_row: int | None = None) -> int:
     """Store the tips of a webhook delivery and record its statuses (idempotent: a tip is
     stored once per channel message id, a status only moves a reply forward); returns
-    how many new tips it stored."""
+    how many new tips it stored.
+
+    Then the delivery's outbox row forgets the body: it names the requester (their phone
+    number or chat id) and what they wrote, which from now on live only in the tip and
+    its requester, where retention erases them.
+    """
+    if not body:
+        return 0  # this row's delivery was received before: it forgot the body then
     messages, statuses = PARSERS[channel](body.encode())
     stored = sum(1 for message in messages if receive(message) is not None)
     replies.record_statuses(statuses)
+    if outbox_row is not None:
+        OutboxMessage.objects.filter(pk=outbox_row, task=DELIVERY_TASK).update(kwargs={"channel": channel})
     return stored
+
+
+def erase_old_deliveries(cutoff: dt.datetime) -> int:
+    """Bodies of deliveries relayed before ``cutoff`` and still kept (their task never
+    ran to its end): erased with the identities they name. Unsent ones wait for a worker."""
+    erased = 0
+    for channel in PARSERS:
+        erased += OutboxMessage.objects.filter(
+            task=DELIVERY_TASK,
+            sent_at__isnull=False,
+            created_at__lt=cutoff,
+            kwargs__channel=channel,
+            kwargs__has_key="body",
+        ).update(kwargs={"channel": channel})
+    return erased
 
 
 def receive(incoming: channels.Incoming) -> Tip | None:
@@ -443,6 +467,7 @@ def erase_expired(now: dt.datetime | None = None) -> int:
     """Erase who asked, and what, after FACTCHECK_TIP_RETENTION_DAYS; the rows (counts) stay."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.FACTCHECK_TIP_RETENTION_DAYS)
     with transaction.atomic():
+        erase_old_deliveries(cutoff)
         erased = Requester.objects.filter(last_message_at__lt=cutoff, erased_at__isnull=True).update(
             channel_id="", email="", erased_at=timezone.now()
         )
