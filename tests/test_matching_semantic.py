@@ -350,6 +350,22 @@ def test_a_transformer_directory_needs_sentence_transformers(tmp_path):
         embedding.load(model)
 
 
+def test_a_model2vec_config_naming_its_architecture_is_read_by_model2vec(tiny_model, tmp_path):
+    # Model2Vec's distillation writes "model_type": "model2vec" and "architectures":
+    # ["StaticModel"] in config.json: a static model all the same, never sent to
+    # sentence-transformers (whose own directories hold modules.json).
+    model = tmp_path / "potion-like"
+    model.mkdir()
+    for name in ("tokenizer.json", "model.safetensors"):
+        (model / name).write_bytes((tiny_model / name).read_bytes())
+    (model / "config.json").write_text(
+        json.dumps({"model_type": "model2vec", "architectures": ["StaticModel"], "normalize": True})
+    )
+    assert embedding.load(model).library == "model2vec"
+    (model / "modules.json").write_text("[]")
+    assert embedding._is_transformer(model)
+
+
 def test_an_unloadable_model_is_a_system_check_error(settings, tmp_path):
     broken = make_tiny_model(tmp_path / "broken")
     (broken / "model.safetensors").write_bytes(b"not a tensor file")

@@ -66,11 +66,18 @@ def _offline() -> None:
 
 
 def _is_transformer(path: Path) -> bool:
+    # sentence-transformers' own files say so; a Model2Vec model's config.json names an
+    # architecture and a model type too ("StaticModel", "model2vec", as model2vec's
+    # distillation writes them), so those alone do not.
+    if (path / "modules.json").is_file() or (path / "config_sentence_transformers.json").is_file():
+        return True
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(config, dict) and bool(config.get("architectures") or config.get("model_type"))
+    if not isinstance(config, dict) or config.get("model_type") == "model2vec":
+        return False
+    return bool(config.get("architectures") or config.get("model_type"))
 
 
 def _load_model2vec(path: Path) -> Embedder:
@@ -106,7 +113,9 @@ def _load_sentence_transformers(path: Path) -> Embedder:
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # noqa: BLE001
         raise EmbeddingModelError(f"{path}: the sentence-transformers model could not be loaded: {exc}") from None
-    dimensions = model.get_sentence_embedding_dimension()
+    # Renamed get_embedding_dimension in sentence-transformers 6 (the old name warns, and will go).
+    size = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dimensions = size()
     if not dimensions:
         raise EmbeddingModelError(f"{path}: the model does not say the size of its embeddings.")
     return Embedder(path=path, library="sentence-transformers", dimensions=int(dimensions), _model=model)
