@@ -339,6 +339,21 @@ def forget_stats() -> None:
     _stats_cache.clear()
 
 
+def claim_filter_sql(public_only: bool, exclude_claim: int | None) -> tuple[str, list]:
+    """``allowed_claims`` as SQL over claims aliased ``c``, with its parameters (the
+    PostgreSQL stages: full text here, nearest neighbours in ``semantic``)."""
+    if public_only:
+        sql = "EXISTS (SELECT 1 FROM claims_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
+        params: list = [Verdict.Status.PUBLISHED]
+    else:
+        sql = "c.status <> ALL(%s)"
+        params = [[str(s) for s in HIDDEN_STATUSES]]
+    if exclude_claim is not None:
+        sql += " AND c.id <> %s"
+        params.append(exclude_claim)
+    return sql, params
+
+
 def _tsquery(term: str) -> str:
     # A literal lexeme in tsquery input syntax: no parsing, no stemming.
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -369,15 +384,7 @@ def postgres_candidates(
     any_term = " | ".join([_tsquery(t) for t in plan.single] + pairs)
     claim_score, claim_params = score("c")
     review_score, review_params = score("r")
-    if public_only:
-        claim_filter = "EXISTS (SELECT 1 FROM claims_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
-        filter_params: list = [Verdict.Status.PUBLISHED]
-    else:
-        claim_filter = "c.status <> ALL(%s)"
-        filter_params = [[str(s) for s in HIDDEN_STATUSES]]
-    if exclude_claim is not None:
-        claim_filter += " AND c.id <> %s"
-        filter_params.append(exclude_claim)
+    claim_filter, filter_params = claim_filter_sql(public_only, exclude_claim)
     sql = f"""
         WITH claim_hits AS (
             SELECT c.id, {claim_score} AS score

@@ -38,8 +38,9 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from claims import outbox
-from claims.models import Claim, ExternalReview, Verdict
+from claims.models import Claim, ExternalReview
 
+from .backends import claim_filter_sql
 from .embedding import Embedder, EmbeddingModelError, cached
 from .ranking import Candidate, CorpusStats, Query, rank
 from .text import config_for
@@ -57,7 +58,6 @@ MIN_NEIGHBOUR_SIMILARITY = 0.5
 # HNSW's search breadth: at least the neighbours asked for.
 EF_SEARCH = 100
 BATCH_SIZE = 500
-HIDDEN_STATUSES = (Claim.Status.DISMISSED, Claim.Status.DUPLICATE)
 READY_TTL = 60.0
 
 
@@ -363,19 +363,6 @@ def queue_indexing(*, review_ids: Iterable[int] = (), claim_ids: Iterable[int] =
 # --- Query time --------------------------------------------------------------------------
 
 
-def _claim_filter(public_only: bool, exclude_claim: int | None) -> tuple[str, list]:
-    if public_only:
-        sql = "EXISTS (SELECT 1 FROM claims_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
-        params: list = [Verdict.Status.PUBLISHED]
-    else:
-        sql = "c.status <> ALL(%s)"
-        params = [[str(s) for s in HIDDEN_STATUSES]]
-    if exclude_claim is not None:
-        sql += " AND c.id <> %s"
-        params.append(exclude_claim)
-    return sql, params
-
-
 def similarities(
     vector: np.ndarray,
     known: Sequence[tuple[str, int]],
@@ -388,7 +375,7 @@ def similarities(
     """Cosine similarity to the query of its nearest claims and reviews, and of ``known``
     (the lexical candidates) where they are stored."""
     literal = vector_literal(vector)
-    claim_filter, filter_params = _claim_filter(public_only, exclude_claim)
+    claim_filter, filter_params = claim_filter_sql(public_only, exclude_claim)
     sql = f"""
         SELECT kind, object_id, 1 - (embedding <=> %s::vector) FROM (
             (SELECT e.kind, e.object_id, e.embedding FROM {TABLE} e
