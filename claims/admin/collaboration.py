@@ -32,6 +32,7 @@ from claims.models import (
     Tag,
 )
 
+from .common import ReadOnlyInlineMixin
 from .safety import SafeInputMixin
 
 # --- Notes ------------------------------------------------------------------
@@ -54,7 +55,7 @@ def note_html(note: Note):
     )
 
 
-class NoteThreadInline(admin.StackedInline):
+class NoteThreadInline(ReadOnlyInlineMixin, admin.StackedInline):
     """The notes so far, rendered; editing and removal on each note's own page (author, editor, time window)."""
 
     model = Note
@@ -63,15 +64,6 @@ class NoteThreadInline(admin.StackedInline):
     verbose_name_plural = "notes (private to the desk)"
     fields = ["thread_entry"]
     readonly_fields = ["thread_entry"]
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         # Mentions are prefetched: rendering 50 notes costs one query more than rendering one.

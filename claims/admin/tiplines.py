@@ -13,24 +13,16 @@ from django.utils.html import format_html
 from claims.models import Tip, TipReply
 from claims.tiplines import tips
 
-from .common import LanguageFilter, _clip
+from .common import LanguageFilter, ReadOnlyInlineMixin, _clip
 from .safety import SafeInputMixin
 
 
-class ReplyInline(admin.TabularInline):
+class ReplyInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = TipReply
     fk_name = "tip"
-    extra = 0
-    can_delete = False
     fields = ["kind", "channel", "status", "reason", "provider_message_id", "attempts", "last_error", "sent_at"]
     readonly_fields = fields
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    show_change_link = False  # replies have no page of their own
 
 
 class LinkFilter(admin.SimpleListFilter):
