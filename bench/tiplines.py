@@ -72,35 +72,10 @@ APP_PATH = b"/webhooks/whatsapp/"
 ASKS = ["Is it true that {}?", "I got this: {}. Real?", "{} - true or false?", "My uncle says {}. Is that right?"]
 
 
-class PostConnection(Connection):
-    async def post(self, target: bytes, body: bytes, headers: bytes) -> int:
-        for attempt in (1, 2):
-            if self.writer is None:
-                await self.open()
-            try:
-                self.writer.write(
-                    b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n%s\r\n%s" % (target, len(body), headers, body)
-                )
-                head = await self.reader.readuntil(b"\r\n\r\n")
-                break
-            except (asyncio.IncompleteReadError, ConnectionError):
-                self.close()
-                if attempt == 2:
-                    raise
-        lowered = head.lower()
-        start = lowered.find(b"\r\ncontent-length:")
-        end = lowered.find(b"\r\n", start + 2)
-        await self.reader.readexactly(int(head[start + 17 : end]) if start >= 0 else 0)
-        if b"\r\nconnection: close" in lowered:
-            self.close()
-        return int(head[9:12])
-
-
 async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate: float) -> dict[bytes, Result]:
     """Send ``requests`` at ``rate`` per second on schedule (an open loop) and time each
     from its scheduled send; one result per target path."""
-    idle: asyncio.LifoQueue[PostConnection] = asyncio.LifoQueue()
+    idle: asyncio.LifoQueue[Connection] = asyncio.LifoQueue()
     latencies: dict[bytes, list[float]] = {target: [] for target, _, _ in requests}
     statuses: dict[bytes, dict[int, int]] = {target: {} for target in latencies}
     lags: dict[bytes, float] = dict.fromkeys(latencies, 0.0)
@@ -108,9 +83,9 @@ async def _open_loop(port: int, requests: list[tuple[bytes, bytes, bytes]], rate
     start = time.perf_counter() + 0.05
 
     async def one(target: bytes, body: bytes, headers: bytes, scheduled: float):
-        conn = PostConnection(HOST, port) if idle.empty() else await idle.get()
+        conn = Connection(HOST, port) if idle.empty() else await idle.get()
         try:
-            status = await conn.post(target, body, headers)
+            status, _, _ = await conn.post(target, body, headers)
         finally:
             idle.put_nowait(conn)
         latencies[target].append((time.perf_counter() - scheduled) * 1000)
