@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.model2vec_support import write_model2vec
+
 from .common import bench_database, server_version, throwaway_database
 from .matching import CORPUS, QUERIES, SEED, load_claims, percentile, time_queries
 
@@ -32,21 +34,12 @@ from .matching import CORPUS, QUERIES, SEED, load_claims, percentile, time_queri
 def make_timing_model(directory: Path, texts: list[str], dimensions: int) -> Path:
     """A Model2Vec directory: a lower-cased word-level tokenizer over ``texts``' words, random vectors."""
     import numpy as np
-    from safetensors.numpy import save_file
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
     words = sorted({w for text in texts for w in re.findall(r"\w+", text.lower())})
     vocabulary = {"[UNK]": 0, **{w: i for i, w in enumerate(words, start=1)}}
     vectors = np.random.default_rng(SEED).normal(size=(len(vocabulary), dimensions)).astype(np.float32)
     vectors[0] = 0.0
-    tokenizer = Tokenizer(models.WordLevel(vocab=vocabulary, unk_token="[UNK]"))  # noqa: S106 (a token, not a password)
-    tokenizer.normalizer = normalizers.Lowercase()
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    directory.mkdir(parents=True, exist_ok=True)
-    tokenizer.save(str(directory / "tokenizer.json"))
-    save_file({"embeddings": vectors}, str(directory / "model.safetensors"))
-    (directory / "config.json").write_text(json.dumps({"normalize": True}))
-    return directory
+    return write_model2vec(directory, vocabulary, vectors)
 
 
 def main() -> None:

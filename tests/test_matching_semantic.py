@@ -28,6 +28,7 @@ from claims.models import Claim, ExternalReview
 from claims.review import editing
 
 from .factories import ClaimFactory
+from .model2vec_support import write_model2vec
 from .test_matching import REVIEWS, make_reviews
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +55,6 @@ DIMENSIONS = 32
 def make_tiny_model(directory: Path, *, dimensions: int = DIMENSIONS) -> Path:
     """A Model2Vec directory as StaticModel.save_pretrained writes it: a word-level
     tokenizer over the tests' words, one random vector per word, one per synonym group."""
-    from safetensors.numpy import save_file
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
-
     words = sorted(set(re.findall(r"\w+", WORDS.lower())) | {w for group in SYNONYMS for w in group})
     vocabulary = {"[UNK]": 0, **{w: i for i, w in enumerate(words, start=1)}}
     rng = np.random.default_rng(20)
@@ -70,14 +68,7 @@ def make_tiny_model(directory: Path, *, dimensions: int = DIMENSIONS) -> Path:
     for word in ("the", "a", "in", "of", "for", "by", "has", "have", "that", "s"):
         if word in vocabulary:
             vectors[vocabulary[word]] *= 0.05
-    tokenizer = Tokenizer(models.WordLevel(vocab=vocabulary, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.Lowercase()
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    directory.mkdir(parents=True, exist_ok=True)
-    tokenizer.save(str(directory / "tokenizer.json"))
-    save_file({"embeddings": vectors}, str(directory / "model.safetensors"))
-    (directory / "config.json").write_text(json.dumps({"normalize": True}))
-    return directory
+    return write_model2vec(directory, vocabulary, vectors)
 
 
 @pytest.fixture(scope="session")
