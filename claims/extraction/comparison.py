@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from . import training
+from .checkworthiness import normalise
 from .training import (
     CUE_C_GRID,
     INNER_FOLDS,
@@ -90,6 +91,45 @@ def _context(data: _Dataset, rows: np.ndarray):
     context = neighbour_cues(data.cues, data.groups)
     extra = np.zeros((len(data.extra), context.shape[1])) if data.extra else None
     return context, extra, context.shape[1]
+
+
+class StaticEmbedding:
+    """A Model2Vec directory (tokenizer.json, model.safetensors), read without the library."""
+
+    def __init__(self, folder: Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.folder = Path(folder)
+        self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        self.vectors = load_file(str(self.folder / "model.safetensors"))["embeddings"].astype(np.float64)
+
+    def token_ids(self, sentences: Sequence[str]) -> list[list[int]]:
+        encoded = self.tokenizer.encode_batch([normalise(s) for s in sentences], add_special_tokens=False)
+        return [e.ids for e in encoded]
+
+    def mean_vectors(self, sentences: Sequence[str]) -> np.ndarray:
+        """The plain mean of each sentence's token vectors (zeros without tokens): the third round's view."""
+        rows = np.zeros((len(sentences), self.vectors.shape[1]))
+        for i, ids in enumerate(self.token_ids(sentences)):
+            if ids:
+                rows[i] = self.vectors[ids].mean(axis=0)
+        return rows
+
+
+EMBEDDING: StaticEmbedding | None = None  # set by main() from --embedding-model
+_EMBEDDED: dict[int, np.ndarray] = {}
+EMBEDDING_C_GRID = (0.01, 0.1, 1.0, 10.0)
+
+
+def _embedded(data: _Dataset, rows: np.ndarray):
+    if EMBEDDING is None:
+        raise SystemExit("the embedding candidates need --embedding-model DIR")
+    if id(data) not in _EMBEDDED:
+        _EMBEDDED[id(data)] = EMBEDDING.mean_vectors([s for d in data.debates for s in d.sentences])
+    matrix = _EMBEDDED[id(data)]
+    extra = np.zeros((len(data.extra), matrix.shape[1])) if data.extra else None
+    return matrix, extra, matrix.shape[1]
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -184,6 +224,12 @@ CANDIDATES: dict[str, tuple[list[View], str | bool]] = {
     "I words in >= 3 debates": ([View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)], False),
     "G2 neighbour smoothing": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], "smooth"),
     "J + CheckThat! 2020 tweets": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], "tweets"),
+    # third round (shipped I is the reference)
+    "K I + static embeddings": (
+        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID), View(_embedded, EMBEDDING_C_GRID)],
+        False,
+    ),
+    "K2 static embeddings + cues": ([View(_embedded, EMBEDDING_C_GRID), View(_cues, CUE_C_GRID)], False),
 }
 
 
@@ -291,18 +337,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--claimreview-dir", type=Path)
     parser.add_argument("--tweets-dir", type=Path, help="folder with the CLEF-2020 Task 1 v2 training and dev TSVs")
+    parser.add_argument("--embedding-model", type=Path, help="a Model2Vec directory, for K and K2")
+    parser.add_argument("--reference", default="shipped B + D", help="the candidate the others are paired with")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     training_debates, _ = split_dev(load_debates(args.data_dir))  # the dev debates are not touched
     extra = load_extra_positives(args.claimreview_dir) if args.claimreview_dir else []
     tweets = load_tweets(args.tweets_dir) if args.tweets_dir else None
+    if args.embedding_model:
+        global EMBEDDING
+        EMBEDDING = StaticEmbedding(args.embedding_model)
     results = compare(training_debates, extra, args.only, tweets)
-    reference = results.get("shipped B + D")
+    reference = results.get(args.reference)
     if reference:
         for name, figures in results.items():
-            if name != "shipped B + D":
-                figures["paired_vs_shipped"] = paired(reference["average_precision"], figures["average_precision"])
+            if name != args.reference:
+                figures["paired_vs_reference"] = paired(reference["average_precision"], figures["average_precision"])
     text = json.dumps({"debates": [d.name for d in training_debates], "candidates": results}, indent=1)
     if args.output:
         args.output.write_text(text + "\n")
