@@ -126,10 +126,10 @@ def _embedded(data: _Dataset, rows: np.ndarray):
     if EMBEDDING is None:
         raise SystemExit("the embedding candidates need --embedding-model DIR")
     if id(data) not in _EMBEDDED:
-        _EMBEDDED[id(data)] = EMBEDDING.mean_vectors([s for d in data.debates for s in d.sentences])
-    matrix = _EMBEDDED[id(data)]
-    extra = np.zeros((len(data.extra), matrix.shape[1])) if data.extra else None
-    return matrix, extra, matrix.shape[1]
+        sentences = [s for d in data.debates for s in d.sentences]
+        _EMBEDDED[id(data)] = (EMBEDDING.mean_vectors(sentences), EMBEDDING.mean_vectors(list(data.extra)))
+    matrix, extra = _EMBEDDED[id(data)]
+    return matrix, (extra if data.extra else None), matrix.shape[1]
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -156,6 +156,30 @@ def load_tweets(folder: Path) -> tuple[list[str], np.ndarray]:
                     texts.append(clean_tweet(fields[text_at]))
                     labels.append(int(fields[label_at]))
     return texts, np.array(labels, dtype=np.int64)
+
+
+CLAIMBUSTER_FILE = "kfold_25ncs.json"  # data/two_class/ of utaresearch/claimbuster-spotter
+CLAIMBUSTER_MATCH_WORDS = 8
+
+
+def load_claimbuster(path: Path, debates: Sequence[Debate], log=print) -> tuple[list[str], np.ndarray]:
+    """ClaimBuster's two-class sentences numbered below the first one that is also in a CLEF debate."""
+    records = sorted(json.loads(Path(path).read_text(encoding="utf-8")), key=lambda r: r["sentence_id"])
+    known = {
+        normalise(s).lower()
+        for debate in debates
+        for s in debate.sentences
+        if len(s.split()) >= CLAIMBUSTER_MATCH_WORDS
+    }
+    matched = [r["sentence_id"] for r in records if normalise(r["text"]).lower() in known]
+    cut = min(matched) if matched else None
+    kept = [r for r in records if cut is None or r["sentence_id"] < cut]
+    log(
+        f"ClaimBuster: {len(records)} sentences, {len(matched)} also in the CLEF debates "
+        f"(numbers {matched[:3]}...{matched[-3:]}), cut at {cut}: {len(kept)} kept, "
+        f"{sum(r['label'] for r in kept)} check-worthy"
+    )
+    return [r["text"] for r in kept], np.array([int(r["label"]) for r in kept], dtype=np.int64)
 
 
 def _fit_with_labelled_extra(X, y, c, X_extra, y_extra, share: float):
@@ -213,7 +237,7 @@ WIDE_WORD_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 WIDE_CUE_GRID = (0.01, 0.03, 0.1, 1.0, 10.0)
 
 CANDIDATES: dict[str, tuple[list[View], str | bool]] = {
-    # name: (views, True: the extra positives / "smooth": G2 / "tweets": J / False)
+    # name: (views, True: the extra positives / "smooth": G2 / a key of LABELLED / False)
     "shipped B + D": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], False),
     "F + ClaimReview positives": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], True),
     "G + neighbours' cues": (
@@ -230,7 +254,15 @@ CANDIDATES: dict[str, tuple[list[View], str | bool]] = {
         False,
     ),
     "K2 static embeddings + cues": ([View(_embedded, EMBEDDING_C_GRID), View(_cues, CUE_C_GRID)], False),
+    "L I + ClaimBuster, weight 0.25": (
+        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)],
+        "claimbuster",
+    ),
+    "L1 I + ClaimBuster, weight 1": ([View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)], "claimbuster1"),
 }
+# mode: (source of the labelled extra texts, their share of the debates' weight)
+CANDIDATES["M K + ClaimBuster, weight 0.25"] = (CANDIDATES["K I + static embeddings"][0], "claimbuster")
+LABELLED = {"tweets": ("tweets", TWEET_WEIGHT), "claimbuster": ("claimbuster", 0.25), "claimbuster1": ("claimbuster", 1.0)}
 
 
 def held_out_scores(
@@ -250,11 +282,10 @@ def held_out_scores(
     info: dict = {"c": [], "features": 0}
     for view in views:
         X, X_extra, n_features = view.build(data, rows)
-        if mode == "tweets":
-            c, out_of_fold = _choose_c_labelled(
-                X[rows], y, groups, view.grid, inner_folds, X_extra, extra_labels, TWEET_WEIGHT
-            )
-            final = _fit_with_labelled_extra(X[rows], y, c, X_extra, extra_labels, TWEET_WEIGHT)
+        if mode in LABELLED:
+            share = LABELLED[mode][1]
+            c, out_of_fold = _choose_c_labelled(X[rows], y, groups, view.grid, inner_folds, X_extra, extra_labels, share)
+            final = _fit_with_labelled_extra(X[rows], y, c, X_extra, extra_labels, share)
         else:
             X_extra = X_extra if mode is True else None
             weight = training.EXTRA_WEIGHT if mode is True else 0.0
@@ -279,17 +310,20 @@ def compare(
     debates: Sequence[Debate],
     extra: Sequence[str] = (),
     names: Sequence[str] | None = None,
-    tweets: tuple[list[str], np.ndarray] | None = None,
+    labelled: dict[str, tuple[list[str], np.ndarray]] | None = None,
     log=print,
 ) -> dict[str, dict]:
+    """labelled: extra labelled texts by source ("tweets", "claimbuster"), for the candidates that use them."""
+    labelled = labelled or {}
     plain = _Dataset.build(debates)
     with_extra = _Dataset.build(debates, extra) if extra else None
-    with_tweets = _Dataset.build(debates, tweets[0]) if tweets else None
+    with_labelled = {source: _Dataset.build(debates, texts) for source, (texts, _) in labelled.items()}
     results = {}
     for name, (views, mode) in CANDIDATES.items():
         if names and name not in names:
             continue
-        data = {True: with_extra, "tweets": with_tweets}.get(mode, plain)
+        source = LABELLED[mode][0] if mode in LABELLED else None
+        data = with_extra if mode is True else with_labelled.get(source) if source else plain
         if data is None:
             log(f"{name}: skipped, no extra data")
             continue
@@ -297,7 +331,7 @@ def compare(
         aps, cs, features = [], [], []
         for g in range(len(debates)):
             scores, info = held_out_scores(
-                data, views, g, mode=mode, extra_labels=tweets[1] if mode == "tweets" else None
+                data, views, g, mode=mode, extra_labels=labelled[source][1] if source else None
             )
             aps.append(average_precision(data.y[data.groups == g], scores))
             cs.append(info["c"])
@@ -337,18 +371,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--claimreview-dir", type=Path)
     parser.add_argument("--tweets-dir", type=Path, help="folder with the CLEF-2020 Task 1 v2 training and dev TSVs")
+    parser.add_argument("--claimbuster", type=Path, help=f"ClaimBuster's {CLAIMBUSTER_FILE}, for L and L1")
     parser.add_argument("--embedding-model", type=Path, help="a Model2Vec directory, for K and K2")
     parser.add_argument("--reference", default="shipped B + D", help="the candidate the others are paired with")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    training_debates, _ = split_dev(load_debates(args.data_dir))  # the dev debates are not touched
+    debates = load_debates(args.data_dir)
+    training_debates, _ = split_dev(debates)  # the dev debates are not scored
     extra = load_extra_positives(args.claimreview_dir) if args.claimreview_dir else []
-    tweets = load_tweets(args.tweets_dir) if args.tweets_dir else None
+    labelled = {}
+    if args.tweets_dir:
+        labelled["tweets"] = load_tweets(args.tweets_dir)
+    if args.claimbuster:
+        # every debate's text (dev included, labels unread) only to cut ClaimBuster's 2016 debates
+        labelled["claimbuster"] = load_claimbuster(args.claimbuster, debates)
     if args.embedding_model:
         global EMBEDDING
         EMBEDDING = StaticEmbedding(args.embedding_model)
-    results = compare(training_debates, extra, args.only, tweets)
+    results = compare(training_debates, extra, args.only, labelled)
     reference = results.get(args.reference)
     if reference:
         for name, figures in results.items():
