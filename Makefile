@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format migrations-check deploy-check worker beat clean screenshots
+.PHONY: run test bench lint format migrations-check deploy-check worker beat clean screenshots checkworthiness-embedding
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,21 @@ $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
 $(VENV)/.dev-installed: requirements.txt requirements-semantic.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
+
+# The check-worthiness scorer's static embedding model, which training reads
+# (claims/extraction/distill.py): made in its own environment (PyTorch, CPU), never downloaded.
+# The tests that retrain the shipped model use it, and skip, saying so, without it.
+DISTILL_VENV := .venv-distill
+EMBEDDING_DIR := .cache/checkworthiness-embedding
+$(DISTILL_VENV)/.installed: requirements-distill.txt
+	$(PYTHON) -m venv $(DISTILL_VENV)
+	$(DISTILL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-distill.txt
+	touch $@
+
+$(EMBEDDING_DIR)/model.safetensors: claims/extraction/distill.py | $(DISTILL_VENV)/.installed
+	$(DISTILL_VENV)/bin/python -m claims.extraction.distill $(EMBEDDING_DIR)
+
+checkworthiness-embedding: $(EMBEDDING_DIR)/model.safetensors
 
 # Serve the app on the embedded default (SQLite, tasks in-process) unless
 # DATABASE_URL / CELERY_BROKER_URL say otherwise. Debug is on unless you turn it off.
@@ -73,4 +88,4 @@ beat: $(VENV)/.runtime-installed
 	$(BIN)/celery -A factcheck beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) $(DISTILL_VENV) .cache .pytest_cache .ruff_cache staticfiles

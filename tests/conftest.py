@@ -22,6 +22,24 @@ SHARED_DATA = Path(
 )
 
 
+# The check-worthiness scorer's static embedding model, which only training reads
+# (`make checkworthiness-embedding`; CI makes it).
+CHECKWORTHINESS_EMBEDDING = Path(
+    os.environ.get("FACTCHECK_CHECKWORTHINESS_EMBEDDING")
+    or Path(__file__).resolve().parent.parent / ".cache" / "checkworthiness-embedding"
+)
+
+
+@pytest.fixture
+def checkworthiness_embedding() -> Path:
+    if not (CHECKWORTHINESS_EMBEDDING / "model.safetensors").is_file():
+        pytest.skip(
+            f"the check-worthiness embedding model is not at {CHECKWORTHINESS_EMBEDDING} "
+            "(make it with `make checkworthiness-embedding`)"
+        )
+    return CHECKWORTHINESS_EMBEDDING
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache: the API throttles count requests there."""

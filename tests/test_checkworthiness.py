@@ -153,20 +153,20 @@ def test_typographic_quotes_and_percent_sign_score_like_their_ascii_forms():
 def test_committed_model_is_small_and_holds_no_pickles():
     assert MODEL_PATH.stat().st_size < 1_000_000
     with zipfile.ZipFile(MODEL_PATH) as archive:
-        assert sorted(archive.namelist()) == ["coef.npy", "config.npy", "idf.npy"]
+        assert sorted(archive.namelist()) == ["coef.npy", "config.npy", "pieces.npy", "tokenizer.npy"]
     with np.load(MODEL_PATH, allow_pickle=False) as arrays:
-        assert arrays["coef"].dtype == np.dtype("<f4")
-        assert arrays["config"].dtype.kind == "U"
+        assert arrays["coef"].dtype == arrays["pieces"].dtype == np.dtype("<f4")
+        assert arrays["config"].dtype.kind == arrays["tokenizer"].dtype.kind == "U"
 
 
 def test_a_model_trained_with_other_features_is_refused(tmp_path):
     model = Model.load(MODEL_PATH)
     model.save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as arrays:
-        config = json.loads(str(arrays["config"]))
-        coef, idf = arrays["coef"], arrays["idf"]
+        kept = dict(arrays)
+    config = json.loads(str(kept["config"]))
     config["dense_features"] = config["dense_features"][:-1]
-    np.savez(tmp_path / "other.npz", config=np.array(json.dumps(config)), coef=coef, idf=idf)
+    np.savez(tmp_path / "other.npz", **{**kept, "config": np.array(json.dumps(config))})
     with pytest.raises(ModelError, match="other hand-written features"):
         Model.load(tmp_path / "other.npz")
 
@@ -208,12 +208,42 @@ def _write_fake_debates(folder: Path) -> None:
         (folder / f"debate_{d}.tsv").write_text("".join(rows), encoding="utf-8")
 
 
-def test_train_checkworthiness_writes_a_loadable_model(tmp_path):
+def _tiny_embedding(folder: Path) -> Path:
+    """A word-level static model over the fake debates' words (8 seeded random dimensions)."""
+    from .model2vec_support import write_model2vec
+
+    words = sorted(
+        {
+            w
+            for text in (
+                "taxes rose by percent in we lost thousand jobs since the deficit is billion dollars highest",
+                "thank you let me answer that good evening next question please well look",
+            )
+            for w in text.split()
+        }
+    )
+    vocabulary = {"[UNK]": 0, **{w: i + 1 for i, w in enumerate(words)}}
+    vectors = np.random.default_rng(3).normal(size=(len(vocabulary), 8)).astype(np.float32)
+    return write_model2vec(folder, vocabulary, vectors)
+
+
+@pytest.fixture
+def tiny_embedding(tmp_path) -> Path:
+    return _tiny_embedding(tmp_path / "embedding")
+
+
+def test_train_checkworthiness_writes_a_loadable_model(tmp_path, tiny_embedding):
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     output = tmp_path / "model.npz"
     out = StringIO()
-    call_command("train_checkworthiness", data_dir=str(data_dir), output=str(output), stdout=out)
+    call_command(
+        "train_checkworthiness",
+        data_dir=str(data_dir),
+        output=str(output),
+        embedding_model=str(tiny_embedding),
+        stdout=out,
+    )
     assert "trained on 4 debates (240 sentences, 40 check-worthy)" in out.getvalue()
     model = Model.load(output)
     claim, chat = model.score(["Taxes rose by 12 percent in 2004.", "Good evening."])
@@ -221,18 +251,30 @@ def test_train_checkworthiness_writes_a_loadable_model(tmp_path):
     assert model.info["debates"] == ["debate_0", "debate_1", "debate_2", "debate_3"]
 
 
-def test_training_is_reproducible_byte_for_byte(tmp_path):
+def test_training_is_reproducible_byte_for_byte(tmp_path, tiny_embedding):
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     for name in ("a.npz", "b.npz"):
-        call_command("train_checkworthiness", data_dir=str(data_dir), output=str(tmp_path / name), stdout=StringIO())
+        call_command(
+            "train_checkworthiness",
+            data_dir=str(data_dir),
+            output=str(tmp_path / name),
+            embedding_model=str(tiny_embedding),
+            stdout=StringIO(),
+        )
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
 
-def test_committed_model_is_what_train_checkworthiness_produces(shared_data, tmp_path):
+def test_committed_model_is_what_train_checkworthiness_produces(shared_data, checkworthiness_embedding, tmp_path):
     output = tmp_path / "retrained.npz"
     data_dir = shared_data.joinpath(*CLEF_DIR)
-    call_command("train_checkworthiness", data_dir=str(data_dir), output=str(output), stdout=StringIO())
+    call_command(
+        "train_checkworthiness",
+        data_dir=str(data_dir),
+        output=str(output),
+        embedding_model=str(checkworthiness_embedding),
+        stdout=StringIO(),
+    )
     sentences = [*CLAIMS, *CHIT_CHAT, ""]
     retrained, committed = Model.load(output).score(sentences), Model.load(MODEL_PATH).score(sentences)
     # Training is byte-for-byte repeatable on one machine (the test above); across CPUs,
@@ -244,21 +286,33 @@ def test_committed_model_is_what_train_checkworthiness_produces(shared_data, tmp
     )
 
 
-def test_training_into_the_shipped_path_reloads_the_cached_model(monkeypatch, tmp_path):
+def test_training_into_the_shipped_path_reloads_the_cached_model(monkeypatch, tmp_path, tiny_embedding):
     shipped = tmp_path / "shipped.npz"
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     monkeypatch.setattr(checkworthiness, "MODEL_PATH", shipped)
     monkeypatch.setattr(checkworthiness, "_model", Model.load(MODEL_PATH))
-    call_command("train_checkworthiness", data_dir=str(data_dir), output=str(shipped), stdout=StringIO())
+    call_command(
+        "train_checkworthiness",
+        data_dir=str(data_dir),
+        output=str(shipped),
+        embedding_model=str(tiny_embedding),
+        stdout=StringIO(),
+    )
     assert checkworthiness.get_model().info["debates"] == ["debate_0", "debate_1", "debate_2", "debate_3"]
 
 
-def test_evaluate_checkworthiness_reports_training_cv_and_the_dev_debates_once(shared_data):
+def test_evaluate_checkworthiness_reports_training_cv_and_the_dev_debates_once(shared_data, checkworthiness_embedding):
     from claims.extraction.training import DEV_DEBATES
 
     out = StringIO()
-    call_command("evaluate_checkworthiness", data_dir=str(shared_data.joinpath(*CLEF_DIR)), format="json", stdout=out)
+    call_command(
+        "evaluate_checkworthiness",
+        data_dir=str(shared_data.joinpath(*CLEF_DIR)),
+        embedding_model=str(checkworthiness_embedding),
+        format="json",
+        stdout=out,
+    )
     result = json.loads(out.getvalue())
     cv, dev = result["training_cv"], result["dev"]
     # 15 training debates, each held out in turn; the 4 dev debates, scored by the
@@ -271,18 +325,26 @@ def test_evaluate_checkworthiness_reports_training_cv_and_the_dev_debates_once(s
         assert part["overall"]["map"] == pytest.approx(
             np.mean([fold["average_precision"] for fold in part["folds"]]), abs=1e-4
         )
-    # The model card's figures for the shipped procedure (training CV 0.2569, dev 0.1491:
-    # the second look at dev), with room for other CPUs' rounding.
-    assert cv["overall"]["map"] == pytest.approx(0.2569, abs=0.005)
-    assert dev["overall"]["map"] == pytest.approx(0.1491, abs=0.005)
+    # The model card's figures for the shipped procedure (training CV 0.2557, dev 0.1550:
+    # the third look at dev), with room for other CPUs' rounding.
+    assert cv["overall"]["map"] == pytest.approx(0.2557, abs=0.005)
+    assert dev["overall"]["map"] == pytest.approx(0.1550, abs=0.005)
 
 
-def test_evaluate_checkworthiness_prints_the_training_folds_then_the_dev_debates(shared_data):
+def test_evaluate_checkworthiness_prints_the_training_folds_then_the_dev_debates(
+    shared_data, checkworthiness_embedding
+):
     out = StringIO()
-    call_command("evaluate_checkworthiness", data_dir=str(shared_data.joinpath(*CLEF_DIR)), folds=2, stdout=out)
+    call_command(
+        "evaluate_checkworthiness",
+        data_dir=str(shared_data.joinpath(*CLEF_DIR)),
+        embedding_model=str(checkworthiness_embedding),
+        folds=2,
+        stdout=out,
+    )
     lines = out.getvalue().splitlines()
     assert lines[0] == "training debates, each held out in turn:"
-    assert lines[1].split() == ["debate", "sentences", "check-worthy", "C", "words/cues", "AP", "P@10"]
+    assert lines[1].split() == ["debate", "sentences", "check-worthy", "C", "embeddings/cues", "AP", "P@10"]
     assert [line.split()[0] for line in lines[2:4]] == ["20160209_msnbc_dem", "20190108_oval_office"]
     assert re.fullmatch(r"\S+\s+\d+\s+\d+\s+[\d.]+/[\d.]+\s+[01]\.\d{4}\s+[01]\.\d{2}", lines[2])
     assert re.match(r"overall \(2 debates\): MAP [01]\.\d{4} ± [01]\.\d{4}  P@10 [01]\.\d{4}", lines[4])
@@ -299,7 +361,7 @@ def test_clean_claim_drops_quote_marks_and_a_leading_says():
     assert clean_claim("\u201cWe've cut taxes 12%.\u201d") == "We've cut taxes 12 percent."
 
 
-def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_path):
+def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_path, tiny_embedding):
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     claims = tmp_path / "claimreview"
@@ -313,6 +375,7 @@ def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_pa
         "train_checkworthiness",
         data_dir=str(data_dir),
         output=str(tmp_path / "a.npz"),
+        embedding_model=str(tiny_embedding),
         claimreview_dir=str(claims),
         stdout=out,
     )
@@ -323,6 +386,7 @@ def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_pa
         "train_checkworthiness",
         data_dir=str(data_dir),
         output=str(tmp_path / "b.npz"),
+        embedding_model=str(tiny_embedding),
         claimreview_dir=str(tmp_path / "absent"),
         stdout=StringIO(),
         stderr=err,
@@ -345,8 +409,7 @@ def test_compare_candidates_scores_every_candidate_and_the_ensemble(tmp_path):
 
 
 def test_term_weighting_drops_words_of_fewer_than_min_debates_debates():
-    from claims.extraction.checkworthiness import hashing_vectorizer
-    from claims.extraction.training import HASHING, term_weighting
+    from claims.extraction.training import HASHING, hashing_vectorizer, term_weighting
 
     sentences = ["tariff cost", "tariff cost", "tariff jobs", "jobs wall", "jobs wall", "jobs"]
     groups = np.array([0, 0, 1, 2, 2, 3])
@@ -371,7 +434,7 @@ def test_second_round_comparison_scores_its_candidates_paired(tmp_path):
     _write_fake_debates(data_dir)
     tweets = (["Cases rose 40 percent in March.", "Stay safe everyone"], np.array([1, 0]))
     names = ["shipped B + D", "I words in >= 3 debates", "G2 neighbour smoothing", "J + CheckThat! 2020 tweets"]
-    result = comparison.compare(load_debates(data_dir), names=names, tweets=tweets, log=lambda _: None)
+    result = comparison.compare(load_debates(data_dir), names=names, labelled={"tweets": tweets}, log=lambda _: None)
     assert list(result) == names
     for figures in result.values():
         assert len(figures["average_precision"]) == 4
@@ -391,3 +454,64 @@ def test_neighbours_stay_inside_their_document():
     cues = scores.reshape(-1, 1)
     assert neighbour_cues(cues, groups).tolist() == [[0, 2], [1, 3], [2, 0], [0, 20], [10, 0]]
     assert clean_tweet("Wow @who #COVID19 cases https://t.co/x up") == "Wow COVID19 cases up"
+
+
+def test_the_piece_weights_are_the_embedding_regression_folded_per_piece(tmp_path, tiny_embedding):
+    """Scoring by the mean piece weight equals a linear model over the mean vectors (the
+    embedding view as trained): the weights lie in the span of the vectors."""
+    from claims.extraction.training import StaticEmbedding, load_debates, train
+
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    embedding = StaticEmbedding(tiny_embedding)
+    model = train(load_debates(data_dir), embedding=embedding, inner_folds=2)
+    direction, *_ = np.linalg.lstsq(embedding.vectors, model.pieces.weights, rcond=None)
+    assert np.allclose(embedding.vectors @ direction, model.pieces.weights, atol=1e-5)
+    texts = ["Taxes rose by 12 percent.", "Good evening.", "jobs jobs jobs", "", "words unknown everywhere"]
+    normalised = [checkworthiness.normalise(t) for t in texts]
+    assert np.allclose(model.pieces.means(normalised), embedding.mean_vectors(texts) @ direction, atol=1e-5)
+    assert model.pieces.means(["words unknown everywhere"])[0] == model.pieces.weights[0]  # all [UNK]
+
+
+def test_pieces_no_training_sentence_contains_have_weights_too(shared_data):
+    from claims.extraction.training import load_debates
+
+    model = checkworthiness.get_model()
+    sentences = [s for d in load_debates(shared_data.joinpath(*CLEF_DIR)) for s in d.sentences]
+    seen = {i for ids in model.pieces.piece_ids([checkworthiness.normalise(s) for s in sentences]) for i in ids}
+    unseen = np.setdiff1d(np.arange(len(model.pieces.weights)), sorted(seen))
+    assert len(unseen) > 10_000  # most of the vocabulary never occurs in the debates...
+    assert np.count_nonzero(model.pieces.weights[unseen]) == len(unseen)  # ...and every piece has a weight
+    # "fatalities" (one word-piece) never occurs in the debates; "deaths" does: the claim scores alike.
+    assert "fatalities" not in " ".join(sentences).lower()
+    assert model.pieces.tokenizer.encode("fatalities", add_special_tokens=False).tokens == ["fatalities"]
+    fatalities, deaths, chat = score(
+        ["Road fatalities rose by 12 percent last year.", "Road deaths rose by 12 percent last year.", "Good evening."]
+    )
+    assert abs(fatalities - deaths) < 0.05 and chat < 0.5 < fatalities
+
+
+def test_training_without_the_embedding_model_says_how_to_make_it(tmp_path):
+    from django.core.management.base import CommandError
+
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    with pytest.raises(CommandError, match="make checkworthiness-embedding"):
+        call_command(
+            "train_checkworthiness",
+            data_dir=str(data_dir),
+            output=str(tmp_path / "model.npz"),
+            embedding_model=str(tmp_path / "absent"),
+            stdout=StringIO(),
+        )
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_a_model_file_of_an_older_format_is_refused_with_the_way_out(tmp_path):
+    with np.load(MODEL_PATH, allow_pickle=False) as arrays:
+        kept = dict(arrays)
+    config = json.loads(str(kept["config"]))
+    config["format_version"] = 2
+    np.savez(tmp_path / "old.npz", **{**kept, "config": np.array(json.dumps(config))})
+    with pytest.raises(ModelError, match="format version 2, this code reads 3; retrain it"):
+        Model.load(tmp_path / "old.npz")

@@ -30,9 +30,8 @@ def test_normalise_equals_the_plain_substitutions_whatever_the_white_space():
     assert checkworthiness.normalise("Unemployment  fell by 3.1 %.") == "Unemployment fell by 3.1 percent."
 
 
-# Texts the hashed n-grams must treat as the vectorizer does: case, non-ASCII
-# words (whose lower-case form can split differently), one-letter words,
-# repeated n-grams, texts without words.
+# Texts the scorer must read as the tokenizer and the cues do one by one: case,
+# non-ASCII words, one-letter words, repeats, texts without words or pieces.
 SCORING_EDGES = [
     "",
     "?",
@@ -45,67 +44,19 @@ SCORING_EDGES = [
     "x" * 300,
     " ".join(["word"] * 300),
 ]
-# The shipped model hashes word counts (norm None) and weights them by TF-IDF
-# (TermWeighting); the other vectorizer settings are kept working too.
-HASHING_VARIANTS = [
-    ({}, True),
-    ({}, False),
-    ({"binary": True}, True),
-    ({"lowercase": False}, True),
-    ({"ngram_range": [1, 2]}, True),
-    ({"norm": "l2"}, False),
-    ({"norm": "l2", "ngram_range": [1, 2]}, False),
-    ({"alternate_sign": True, "norm": "l2"}, False),
-    ({"binary": True, "norm": "l2"}, False),
-    ({"ngram_range": [2, 2], "norm": "l2"}, False),
-    # Not reproduced by the shortcut: they go through the vectorizer.
-    ({"norm": "l2"}, True),
-    ({"norm": "l1"}, False),
-    ({"ngram_range": [1, 3]}, True),
-    ({"token_pattern": r"(?u)\b\w+\b"}, True),
-]
 
 
-def _variant_id(case) -> str:
-    variant, weighted = case
-    return ",".join([*(f"{k}={variant[k]}" for k in variant), "tfidf" if weighted else "counts"])
-
-
-@pytest.mark.parametrize("case", HASHING_VARIANTS, ids=_variant_id)
-def test_linear_scores_equal_the_sparse_product_bit_for_bit(case):
-    variant, weighted = case
+def test_each_score_is_the_mean_piece_weight_plus_the_cues_whatever_the_batch():
     model = checkworthiness.get_model()
-    hashing = {**model.hashing, **variant}
-    weighting = model.weighting if weighted else None
     texts = [*SCORING_EDGES, *(f"{a} {b}" for a in SCORING_EDGES[3:7] for b in SCORING_EDGES[4:8])]
-    expected = checkworthiness.feature_matrix(texts, hashing, weighting) @ model.coef
-    assert np.array_equal(checkworthiness.linear_scores(texts, hashing, model.coef, weighting), expected)
-    # One at a time, and with a NUL in a text (the joined batch cannot be split again).
-    assert [checkworthiness.linear_scores([t], hashing, model.coef, weighting)[0] for t in texts] == list(expected)
-    with_nul = [*texts, "a \x00 b in 1999"]
-    assert np.array_equal(
-        checkworthiness.linear_scores(with_nul, hashing, model.coef, weighting),
-        checkworthiness.feature_matrix(with_nul, hashing, weighting) @ model.coef,
-    )
-
-
-def test_the_shipped_model_weights_words_by_tf_idf_on_the_fast_path():
-    model = checkworthiness.get_model()
-    assert model.weighting is not None and model.hashing["norm"] is None
-    assert not checkworthiness._word_hasher(model.hashing).fallback
-    # A bucket too rare in training has idf 0: its word counts for nothing, and in no norm.
-    assert (model.weighting.idf == 0).any() and (model.weighting.idf > 1).any()
-
-
-def test_scores_of_every_training_sentence_equal_the_sparse_product_bit_for_bit(shared_data):
-    from claims.extraction.training import load_debates
-
-    debates = load_debates(shared_data / "checkworthiness" / "clef2019-task1-train")
-    texts = [s for debate in debates for s in debate.sentences]
-    model = checkworthiness.get_model()
-    expected = checkworthiness.feature_matrix(texts, model.hashing, model.weighting) @ model.coef
-    assert len(texts) > 15_000
-    assert np.array_equal(checkworthiness.linear_scores(texts, model.hashing, model.coef, model.weighting), expected)
+    batch = model.decision_function(texts)
+    for text, value in zip(texts, batch, strict=True):
+        normalised = checkworthiness.normalise(text)
+        ids = model.pieces.tokenizer.encode(normalised, add_special_tokens=False).ids
+        pieces = model.pieces.weights[ids].mean() if ids else 0.0
+        cues = checkworthiness.reference_dense_features([normalised])[0] @ model.coef
+        assert value == pytest.approx(pieces + cues + model.intercept, abs=1e-12)
+        assert model.decision_function([text])[0] == value
 
 
 def test_digits_are_counted_as_the_plain_features_count_them_in_any_script():

@@ -3,11 +3,15 @@
     from claims.extraction.checkworthiness import score
     score(["Unemployment fell by 3.1 percent last year.", "Thank you very much."])
 
-The model is a logistic regression over hashed word 1-2-grams and a few
-hand-written cues (numbers, comparatives, claim vocabulary, sentence length),
-trained on the CLEF-2019 CheckThat! Task 1 debates (see MODEL_CARD.md and
-claims/extraction/training.py). Each sentence is scored on its own: the score
-does not depend on the other sentences in the batch.
+The model is linear over two views of the sentence: its word-pieces, each
+with a weight (the mean over the sentence's pieces; the weights come from a
+regression on static embeddings, so words the training debates never used have
+one too), and a few hand-written cues (numbers, comparatives, claim vocabulary,
+sentence length). It is trained on the CLEF-2019 CheckThat! Task 1 debates (see
+MODEL_CARD.md and claims/extraction/training.py). A model file may instead carry
+hashed word n-grams (the format keeps them; the shipped model does not use them).
+Each sentence is scored on its own: the score does not depend on the other
+sentences in the batch.
 
 The shipped model is an .npz archive of plain arrays plus a JSON config, read
 with ``allow_pickle=False``, so loading it runs no code from the file.
@@ -21,24 +25,14 @@ import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
 
 MODEL_PATH = Path(__file__).resolve().with_name("checkworthiness.npz")
-FORMAT_VERSION = 2  # 2: the general scorer's weights ride along in the config
-
-# The HashingVectorizer parameters a model file may set; anything else in the
-# file is refused rather than passed through.
-HASHING_KEYS = frozenset(
-    {"n_features", "ngram_range", "lowercase", "token_pattern", "binary", "norm", "alternate_sign"}
-)
+FORMAT_VERSION = 3  # 2: the general scorer's weights ride along in the config; 3: word-piece weights
 
 
 class ModelError(Exception):
@@ -453,230 +447,6 @@ def dense_features(texts: Sequence[str]) -> np.ndarray:
     return rows
 
 
-def hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
-    key = json.dumps(hashing, sort_keys=True)
-    vectorizer = _vectorizers.get(key)
-    if vectorizer is None:
-        vectorizer = _vectorizers[key] = _new_hashing_vectorizer(hashing)
-    return vectorizer
-
-
-# HashingVectorizer is stateless (transform fits nothing), so one per configuration serves every call.
-_vectorizers: dict[str, HashingVectorizer] = {}
-
-
-def _new_hashing_vectorizer(hashing: dict[str, Any]) -> HashingVectorizer:
-    unknown = set(hashing) - HASHING_KEYS
-    if unknown:
-        raise ModelError(f"unknown hashing parameters: {', '.join(sorted(unknown))}")
-    params = dict(hashing)
-    if "ngram_range" in params:
-        params["ngram_range"] = tuple(params["ngram_range"])
-    return HashingVectorizer(**params)
-
-
-@dataclass(frozen=True, eq=False)
-class TermWeighting:
-    """TF-IDF on top of the hashed counts, as scikit-learn's TfidfTransformer does
-    it: 1 + log(count) when ``sublinear_tf``, times the bucket's idf (0 for a bucket
-    too rare in training: the term is dropped), then each row l2-normalised. The
-    vectorizer itself must then leave the counts as they are (``norm`` None)."""
-
-    idf: np.ndarray
-    sublinear_tf: bool = True
-
-    def apply(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        from sklearn.preprocessing import normalize
-
-        words = counts.astype(np.float64, copy=True)
-        if self.sublinear_tf:
-            np.log(words.data, out=words.data)
-            words.data += 1.0
-        words.data *= self.idf[words.indices]
-        return normalize(words, norm="l2", copy=False)
-
-
-def feature_matrix(
-    texts: Sequence[str], hashing: dict[str, Any], weighting: TermWeighting | None = None
-) -> sp.csr_matrix:
-    """Hashed word n-grams (TF-IDF weighted when ``weighting`` says so), then the
-    dense cues, as one sparse matrix."""
-    normalised = [normalise(text) for text in texts]
-    words = hashing_vectorizer(hashing).transform(normalised)
-    if weighting is not None:
-        words = weighting.apply(words)
-    return sp.hstack([words, sp.csr_matrix(dense_features(normalised))], format="csr")
-
-
-def linear_scores(
-    texts: Sequence[str], hashing: dict[str, Any], coef: np.ndarray, weighting: TermWeighting | None = None
-) -> np.ndarray:
-    """``feature_matrix(texts, hashing, weighting) @ coef``, bit for bit, without building the matrix.
-
-    Scoring needs each text's weighted sum only, so the hashed n-grams go
-    straight from a memo of their buckets to the sum (HashingVectorizer would
-    re-hash every n-gram and build a sparse matrix to multiply). The terms are
-    added in the order the sparse product adds them, one running sum per text:
-    its n-grams by bucket, then the dense cues by column, so the floating-point
-    result is the same (tests/test_checkworthiness.py pins this).
-    """
-    normalised = [normalise(text) for text in texts]
-    hasher = _word_hasher(hashing)
-    n_words = hasher.n_features
-    # The shortcut normalises once, after the weighting: a vectorizer that
-    # normalises (or signs) the counts itself goes the plain way.
-    plain = hasher.fallback or (weighting is not None and (hasher.norm is not None or hasher.alternate_sign))
-    total = None if plain else hasher.weighted_sums(normalised, coef[:n_words], weighting)
-    if total is None:
-        words = hashing_vectorizer(hashing).transform(normalised)
-        total = (weighting.apply(words) if weighting is not None else words) @ coef[:n_words]
-    dense = dense_features(normalised)
-    for column in range(dense.shape[1]):
-        # A zero cue adds (+/-)0.0, which leaves every running sum as it is.
-        total += dense[:, column] * coef[n_words + column]
-    return total
-
-
-class _WordHasher(dict):
-    """n-gram -> its HashingVectorizer bucket (as ~bucket where the sign is
-    negative), filled on first sight; and the vectorizer's tokenising and
-    weighting, applied to a whole batch of texts at once."""
-
-    def __init__(self, vectorizer: HashingVectorizer):
-        super().__init__()
-        self.n_features = vectorizer.n_features
-        self.alternate_sign = vectorizer.alternate_sign
-        self.binary = vectorizer.binary
-        self.norm = vectorizer.norm
-        self.lowercase = vectorizer.lowercase
-        self.ngram_range = tuple(vectorizer.ngram_range)
-        # What this class does not reproduce goes through the vectorizer.
-        self.fallback = (
-            vectorizer.analyzer != "word"
-            or vectorizer.token_pattern != _DEFAULT_TOKEN_PATTERN
-            or self.norm not in ("l2", None)
-            or not 1 <= self.ngram_range[0] <= self.ngram_range[1] <= 2
-        )
-        self[_SEP] = self.separator = self.n_features  # no bucket has this number
-        self.pairs = _Bigrams(self)
-
-    def __missing__(self, gram: str) -> int:
-        h = murmurhash3_32(gram, seed=0)
-        # As sklearn.feature_extraction._hashing_fast does (abs(-2**31) is undefined there).
-        bucket = (2147483647 - (self.n_features - 1)) % self.n_features if h == -(2**31) else abs(h) % self.n_features
-        code = ~bucket if self.alternate_sign and h < 0 else bucket
-        if len(self) > 500_000:
-            self.clear()
-            self[_SEP] = self.separator
-        self[gram] = code
-        return code
-
-    def weighted_sums(
-        self, texts: Sequence[str], weights: np.ndarray, weighting: TermWeighting | None = None
-    ) -> np.ndarray | None:
-        """Each text's hashed n-grams, weighted and normalised as the vectorizer
-        (then ``weighting``) does, times ``weights``; None when a text holds the separator."""
-        count = len(texts)
-        joined = _SEP.join(map(str.lower, texts) if self.lowercase else texts)
-        if joined.count(_SEP) != count - 1:
-            return None
-        # The texts' words with a separator between texts; CountVectorizer._word_ngrams
-        # makes the 1-grams and 2-grams of each text's words.
-        tokens = _TOKEN_OR_SEP.findall(joined)
-        token_code = np.fromiter(map(self.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        separator = token_code == self.separator
-        token_row = np.cumsum(separator)
-        codes, rows = [], []
-        low, high = self.ngram_range
-        if low == 1:
-            codes.append(token_code[~separator])
-            rows.append(token_row[~separator])
-        if high == 2 and len(tokens) > 1:
-            pair = ~separator[:-1] & ~separator[1:]
-            # Every neighbouring pair's code, then those within a text ("a b"
-            # across a separator is looked up and dropped: cheaper than skipping it).
-            followers = map(self.pairs.__getitem__, islice(tokens, len(tokens) - 1))
-            pair_code = np.fromiter(
-                map(dict.__getitem__, followers, islice(tokens, 1, None)), dtype=np.int64, count=len(tokens) - 1
-            )
-            codes.append(pair_code[pair])
-            rows.append(token_row[:-1][pair])
-        code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
-        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        negative = code < 0
-        bucket = np.where(negative, ~code, code)
-        # One entry per (text, bucket), in bucket order within each text, its
-        # occurrences summed (signed), as sum_duplicates leaves the matrix.
-        entry, first, occurrence = np.unique(row * self.n_features + bucket, return_index=True, return_inverse=True)
-        if self.alternate_sign:
-            values = _sums(occurrence, np.where(negative, -1.0, 1.0), len(entry))
-        else:
-            values = np.bincount(occurrence, minlength=len(entry)).astype(np.float64)
-        if self.binary:
-            values[:] = 1.0
-        entry_row, entry_bucket = row[first], bucket[first]
-        if weighting is not None:
-            # TermWeighting.apply, entry for entry in the same order
-            if weighting.sublinear_tf:
-                np.log(values, out=values)
-                values += 1.0
-            values *= weighting.idf[entry_bucket]
-        if self.norm == "l2" or weighting is not None:
-            norms = np.sqrt(_sums(entry_row, values * values, count))
-            scale = norms[entry_row]
-            values = np.divide(values, scale, out=values, where=scale != 0.0)
-        return _sums(entry_row, values * weights[entry_bucket], count)
-
-
-class _Bigrams(dict):
-    """first word -> {second word -> the code of "first second" in the hasher}:
-    two look-ups of words already in hand, where a memo keyed by the bigram would
-    build and hash a new string for each."""
-
-    def __init__(self, hasher: _WordHasher):
-        super().__init__()
-        self.hasher = hasher
-
-    def __missing__(self, first: str) -> _Followers:
-        if len(self) > 100_000:
-            self.clear()
-        followers = self[first] = _Followers(self.hasher, first + " ")
-        return followers
-
-
-class _Followers(dict):
-    __slots__ = ("hasher", "prefix")
-
-    def __init__(self, hasher: _WordHasher, prefix: str):
-        super().__init__()
-        self.hasher, self.prefix = hasher, prefix
-
-    def __missing__(self, second: str) -> int:
-        code = self[second] = self.hasher[self.prefix + second]
-        return code
-
-
-def _sums(index: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
-    """values summed by index, each sum in the order of the values (bincount
-    adds them one by one; of no values it gives integers)."""
-    return np.bincount(index, weights=values, minlength=length).astype(np.float64, copy=False)
-
-
-_DEFAULT_TOKEN_PATTERN = HashingVectorizer().token_pattern
-_TOKEN_OR_SEP = re.compile(_DEFAULT_TOKEN_PATTERN + "|" + _SEP)
-
-
-def _word_hasher(hashing: dict[str, Any]) -> _WordHasher:
-    key = json.dumps(hashing, sort_keys=True)
-    hasher = _word_hashers.get(key)
-    if hasher is None:
-        hasher = _word_hashers[key] = _WordHasher(hashing_vectorizer(hashing))
-    return hasher
-
-
-_word_hashers: dict[str, _WordHasher] = {}
-
-
 @dataclass(frozen=True, eq=False)
 class GeneralModel:
     """The language-independent scorer (``general.py``): sigmoid(slope * (cues . coef + intercept) + offset)."""
@@ -723,23 +493,58 @@ class GeneralModel:
         )
 
 
+class PieceWeights:
+    """One weight per word-piece of a tokenizer; a sentence gets the mean weight of its pieces.
+
+    The weights are a regression's coefficients over the mean of static token
+    vectors, folded into one number per piece (the mean is linear), so scoring
+    needs the tokenizer and these numbers, not the vectors.
+    """
+
+    def __init__(self, tokenizer_json: str, weights: np.ndarray):
+        from tokenizers import Tokenizer
+
+        self.tokenizer_json = tokenizer_json
+        self.weights = np.asarray(weights, dtype=np.float64)
+        try:
+            self.tokenizer = Tokenizer.from_str(tokenizer_json)
+        except Exception as exc:  # the library raises its own exception type
+            raise ModelError(f"the word-piece tokenizer cannot be read: {exc}") from exc
+        if self.tokenizer.get_vocab_size() != len(self.weights):
+            raise ModelError(
+                f"{len(self.weights)} word-piece weights for a tokenizer of {self.tokenizer.get_vocab_size()} pieces"
+            )
+
+    def piece_ids(self, normalised: Sequence[str]) -> list[list[int]]:
+        # One sentence at a time: encode_batch would start the library's thread pool in web and worker processes.
+        return [self.tokenizer.encode(text, add_special_tokens=False).ids for text in normalised]
+
+    def means(self, normalised: Sequence[str]) -> np.ndarray:
+        """The mean weight of each text's pieces (0 for a text without any)."""
+        out = np.zeros(len(normalised))
+        for row, ids in enumerate(self.piece_ids(normalised)):
+            if ids:
+                out[row] = self.weights[ids].mean()
+        return out
+
+
 @dataclass(frozen=True, eq=False)
 class Model:
-    """A linear scorer: sigmoid(slope * (x . coef + intercept) + offset), for
-    English; and the general scorer for every other language."""
+    """The English scorer, sigmoid(slope * (mean piece weight + cues . coef + intercept) + offset);
+    and the general scorer for every other language."""
 
-    hashing: dict[str, Any]
-    coef: np.ndarray
+    pieces: PieceWeights
+    coef: np.ndarray  # the cues' weights, in DENSE_FEATURE_NAMES order
     intercept: float
     calibration: tuple[float, float]
     info: dict[str, Any]
     general: GeneralModel | None = None
-    weighting: TermWeighting | None = None
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return linear_scores(texts, self.hashing, self.coef, self.weighting) + self.intercept
+        normalised = [normalise(text) for text in texts]
+        return self.pieces.means(normalised) + dense_features(normalised) @ self.coef + self.intercept
 
     def score(self, texts: Sequence[str]) -> list[float]:
         slope, offset = self.calibration
@@ -749,20 +554,19 @@ class Model:
         path = Path(path)
         config = {
             "format_version": FORMAT_VERSION,
-            "hashing": self.hashing,
             "dense_features": list(DENSE_FEATURE_NAMES),
+            "pieces": len(self.pieces.weights),
             "intercept": self.intercept,
             "calibration": list(self.calibration),
             "info": self.info,
             "general": self.general.as_config() if self.general is not None else None,
-            "tfidf": {"sublinear_tf": self.weighting.sublinear_tf} if self.weighting is not None else None,
         }
         arrays = {
             "config": np.array(json.dumps(config, sort_keys=True, indent=1)),
             "coef": self.coef.astype("<f4"),
+            "pieces": self.pieces.weights.astype("<f4"),
+            "tokenizer": np.array(self.pieces.tokenizer_json),
         }
-        if self.weighting is not None:
-            arrays["idf"] = self.weighting.idf.astype("<f4")
         path.parent.mkdir(parents=True, exist_ok=True)
         # np.savez stamps each member with the current time; fixed stamps keep
         # retraining byte-for-byte reproducible.
@@ -779,28 +583,27 @@ class Model:
         try:
             with np.load(path, allow_pickle=False) as archive:
                 config = json.loads(str(archive["config"]))
+                if config.get("format_version") != FORMAT_VERSION:
+                    raise ModelError(
+                        f"{path}: format version {config.get('format_version')!r}, this code reads {FORMAT_VERSION}; "
+                        "retrain it (train_checkworthiness)"
+                    )
                 coef = archive["coef"].astype(np.float64)
-                idf = archive["idf"].astype(np.float64) if config.get("tfidf") else None
+                tokenizer_json, piece_weights = str(archive["tokenizer"]), archive["pieces"].astype(np.float64)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot read check-worthiness model {path}: {exc}") from exc
-        if config.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
-                f"{path}: format version {config.get('format_version')!r}, this code reads {FORMAT_VERSION}"
-            )
         if tuple(config["dense_features"]) != DENSE_FEATURE_NAMES:
             raise ModelError(f"{path} was trained with other hand-written features; retrain it (train_checkworthiness)")
-        n_features = config["hashing"]["n_features"] + len(DENSE_FEATURE_NAMES)
-        if coef.shape != (n_features,):
-            raise ModelError(f"{path}: {coef.shape[0]} weights, the config needs {n_features}")
+        if coef.shape != (len(DENSE_FEATURE_NAMES),):
+            raise ModelError(f"{path}: {coef.shape[0]} cue weights, the code has {len(DENSE_FEATURE_NAMES)} cues")
         slope, offset = config["calibration"]
         return cls(
-            hashing=config["hashing"],
+            pieces=PieceWeights(tokenizer_json, piece_weights),
             coef=coef,
             intercept=float(config["intercept"]),
             calibration=(float(slope), float(offset)),
             info=config.get("info", {}),
             general=GeneralModel.from_config(config["general"], path) if config.get("general") else None,
-            weighting=TermWeighting(idf, bool(config["tfidf"]["sublinear_tf"])) if idf is not None else None,
         )
 
 

@@ -30,10 +30,12 @@ from . import training
 from .checkworthiness import normalise
 from .training import (
     CUE_C_GRID,
+    EMBEDDING_C_GRID,
     INNER_FOLDS,
     MIN_DF,
     WORD_C_GRID,
     Debate,
+    StaticEmbedding,
     _choose_c,
     _Dataset,
     _debate_map,
@@ -93,43 +95,13 @@ def _context(data: _Dataset, rows: np.ndarray):
     return context, extra, context.shape[1]
 
 
-class StaticEmbedding:
-    """A Model2Vec directory (tokenizer.json, model.safetensors), read without the library."""
-
-    def __init__(self, folder: Path):
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
-        self.folder = Path(folder)
-        self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        self.vectors = load_file(str(self.folder / "model.safetensors"))["embeddings"].astype(np.float64)
-
-    def token_ids(self, sentences: Sequence[str]) -> list[list[int]]:
-        encoded = self.tokenizer.encode_batch([normalise(s) for s in sentences], add_special_tokens=False)
-        return [e.ids for e in encoded]
-
-    def mean_vectors(self, sentences: Sequence[str]) -> np.ndarray:
-        """The plain mean of each sentence's token vectors (zeros without tokens): the third round's view."""
-        rows = np.zeros((len(sentences), self.vectors.shape[1]))
-        for i, ids in enumerate(self.token_ids(sentences)):
-            if ids:
-                rows[i] = self.vectors[ids].mean(axis=0)
-        return rows
-
-
 EMBEDDING: StaticEmbedding | None = None  # set by main() from --embedding-model
-_EMBEDDED: dict[int, np.ndarray] = {}
-EMBEDDING_C_GRID = (0.01, 0.1, 1.0, 10.0)
 
 
 def _embedded(data: _Dataset, rows: np.ndarray):
-    if EMBEDDING is None:
+    if data.embedded is None:
         raise SystemExit("the embedding candidates need --embedding-model DIR")
-    if id(data) not in _EMBEDDED:
-        sentences = [s for d in data.debates for s in d.sentences]
-        _EMBEDDED[id(data)] = (EMBEDDING.mean_vectors(sentences), EMBEDDING.mean_vectors(list(data.extra)))
-    matrix, extra = _EMBEDDED[id(data)]
-    return matrix, (extra if data.extra else None), matrix.shape[1]
+    return data.embedded, (data.extra_embedded if data.extra else None), data.embedded.shape[1]
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -258,11 +230,18 @@ CANDIDATES: dict[str, tuple[list[View], str | bool]] = {
         [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)],
         "claimbuster",
     ),
-    "L1 I + ClaimBuster, weight 1": ([View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)], "claimbuster1"),
+    "L1 I + ClaimBuster, weight 1": (
+        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)],
+        "claimbuster1",
+    ),
 }
 # mode: (source of the labelled extra texts, their share of the debates' weight)
 CANDIDATES["M K + ClaimBuster, weight 0.25"] = (CANDIDATES["K I + static embeddings"][0], "claimbuster")
-LABELLED = {"tweets": ("tweets", TWEET_WEIGHT), "claimbuster": ("claimbuster", 0.25), "claimbuster1": ("claimbuster", 1.0)}
+LABELLED = {
+    "tweets": ("tweets", TWEET_WEIGHT),
+    "claimbuster": ("claimbuster", 0.25),
+    "claimbuster1": ("claimbuster", 1.0),
+}
 
 
 def held_out_scores(
@@ -284,7 +263,9 @@ def held_out_scores(
         X, X_extra, n_features = view.build(data, rows)
         if mode in LABELLED:
             share = LABELLED[mode][1]
-            c, out_of_fold = _choose_c_labelled(X[rows], y, groups, view.grid, inner_folds, X_extra, extra_labels, share)
+            c, out_of_fold = _choose_c_labelled(
+                X[rows], y, groups, view.grid, inner_folds, X_extra, extra_labels, share
+            )
             final = _fit_with_labelled_extra(X[rows], y, c, X_extra, extra_labels, share)
         else:
             X_extra = X_extra if mode is True else None
@@ -315,9 +296,9 @@ def compare(
 ) -> dict[str, dict]:
     """labelled: extra labelled texts by source ("tweets", "claimbuster"), for the candidates that use them."""
     labelled = labelled or {}
-    plain = _Dataset.build(debates)
-    with_extra = _Dataset.build(debates, extra) if extra else None
-    with_labelled = {source: _Dataset.build(debates, texts) for source, (texts, _) in labelled.items()}
+    plain = _Dataset.build(debates, embedding=EMBEDDING)
+    with_extra = _Dataset.build(debates, extra, EMBEDDING) if extra else None
+    with_labelled = {source: _Dataset.build(debates, texts, EMBEDDING) for source, (texts, _) in labelled.items()}
     results = {}
     for name, (views, mode) in CANDIDATES.items():
         if names and name not in names:

@@ -8,21 +8,25 @@ news articles, which is where the model is applied.
 Training is the whole procedure below, so that evaluating it is honest. The
 model is an ensemble of two class-balanced logistic regressions, each on one
 view of the sentence, chosen among candidates by grouped cross-validation
-(``compare_candidates``; claims/extraction/MODEL_CARD.md):
+(``claims.extraction.comparison``; claims/extraction/MODEL_CARD.md):
 
-1. words: hashed word unigrams, TF-IDF weighted (1 + log count, idf from the
-   training sentences, terms seen in fewer than ``MIN_DF`` sentences or in
-   fewer than ``MIN_DEBATES`` training debates dropped, rows l2-normalised);
+1. embeddings: the mean of the sentence's word-piece vectors in a static
+   embedding model (``StaticEmbedding``: a Model2Vec distillation of
+   all-MiniLM-L6-v2, made by ``claims.extraction.distill``);
 2. cues: the hand-written cues of ``checkworthiness.DENSE_FEATURES``;
 3. for each view, the regularisation strength C is chosen from its grid by
    cross-validation over the training debates only (whole debates held out,
    ``INNER_FOLDS`` folds, measured by MAP), and a regression with that C is
    fitted on every training debate;
 4. the two outputs are standardised (mean and deviation over the training
-   sentences) and added: one linear model over [words, cues], so scoring keeps
-   its fast path;
+   sentences) and added. The embedding regression is folded into one weight per
+   word-piece (its coefficients dotted with each piece's vector: the mean is
+   linear), so the model file holds those weights and the tokenizer, not the vectors;
 5. the out-of-fold ensemble scores of step 3 fit a one-dimensional sigmoid
    (Platt scaling, classes balanced), which maps the output to [0, 1].
+
+The hashed TF-IDF word view of the earlier rounds (``term_weighting``) stays
+here for the comparisons that score it.
 
 The general scorer (``general.py``) is trained alongside, on the same debates,
 through the English word lists.
@@ -45,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
@@ -52,9 +57,8 @@ from .checkworthiness import (
     DENSE_FEATURE_NAMES,
     GeneralModel,
     Model,
-    TermWeighting,
+    PieceWeights,
     dense_features,
-    hashing_vectorizer,
     normalise,
 )
 
@@ -67,6 +71,7 @@ MIN_DF = 2
 MIN_DEBATES = 3
 WORD_C_GRID = (0.1, 0.3, 1.0)
 CUE_C_GRID = (0.1, 1.0, 10.0)
+EMBEDDING_C_GRID = (0.01, 0.1, 1.0, 10.0)
 GENERAL_C_GRID = (0.01, 0.1, 1.0, 10.0)
 INNER_FOLDS = 5
 SEED = 0
@@ -106,6 +111,34 @@ def split_dev(debates: Sequence[Debate]) -> tuple[list[Debate], list[Debate]]:
         return list(debates), []
     dev = set(dev_debates(debates))
     return [d for d in debates if d.name not in dev], [d for d in debates if d.name in dev]
+
+
+def hashing_vectorizer(hashing: dict) -> HashingVectorizer:
+    """The earlier rounds' hashed word view (the comparisons score it; the shipped model has none)."""
+    params = dict(hashing)
+    if "ngram_range" in params:
+        params["ngram_range"] = tuple(params["ngram_range"])
+    return HashingVectorizer(**params)
+
+
+@dataclass(frozen=True)
+class TermWeighting:
+    """TF-IDF on top of hashed counts, as scikit-learn's TfidfTransformer does it:
+    1 + log(count) when ``sublinear_tf``, times the bucket's idf (0 for a bucket too
+    rare in training: the term is dropped), then each row l2-normalised."""
+
+    idf: np.ndarray
+    sublinear_tf: bool = True
+
+    def apply(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        from sklearn.preprocessing import normalize
+
+        words = counts.astype(np.float64, copy=True)
+        if self.sublinear_tf:
+            np.log(words.data, out=words.data)
+            words.data += 1.0
+        words.data *= self.idf[words.indices]
+        return normalize(words, norm="l2", copy=False)
 
 
 class DataError(ValueError):
@@ -230,6 +263,34 @@ def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int = TOP_K) -> fl
     return float(labels[top].sum() / min(k, len(labels)))
 
 
+class StaticEmbedding:
+    """A Model2Vec directory (``tokenizer.json``, ``model.safetensors``), read without the library."""
+
+    def __init__(self, folder: Path):
+        from safetensors.numpy import load_file
+
+        self.folder = Path(folder)
+        tokenizer_file, vectors_file = self.folder / "tokenizer.json", self.folder / "model.safetensors"
+        if not (tokenizer_file.is_file() and vectors_file.is_file()):
+            raise DataError(
+                f"{self.folder} holds no static embedding model (tokenizer.json and model.safetensors); "
+                "make it with `make checkworthiness-embedding`"
+            )
+        self.tokenizer_json = tokenizer_file.read_text(encoding="utf-8")
+        self.vectors = load_file(str(vectors_file))["embeddings"].astype(np.float64)
+        self.sha256 = hashlib.sha256(tokenizer_file.read_bytes() + vectors_file.read_bytes()).hexdigest()
+        # The scorer's own reading of the tokenizer, so that training and scoring split text alike.
+        self.pieces = PieceWeights(self.tokenizer_json, np.zeros(len(self.vectors)))
+
+    def mean_vectors(self, sentences: Sequence[str]) -> np.ndarray:
+        """The plain mean of each sentence's word-piece vectors (zeros for a sentence without pieces)."""
+        rows = np.zeros((len(sentences), self.vectors.shape[1]))
+        for i, ids in enumerate(self.pieces.piece_ids([normalise(s) for s in sentences])):
+            if ids:
+                rows[i] = self.vectors[ids].mean(axis=0)
+        return rows
+
+
 @dataclass(frozen=True)
 class _Dataset:
     debates: list[Debate]
@@ -241,16 +302,34 @@ class _Dataset:
     extra: tuple[str, ...]  # extra check-worthy texts, used in every training fold
     extra_counts: sp.csr_matrix
     extra_cues: np.ndarray
+    embedding: StaticEmbedding | None = None
+    embedded: np.ndarray | None = None  # each sentence's mean word-piece vector
+    extra_embedded: np.ndarray | None = None
 
     @classmethod
-    def build(cls, debates: Sequence[Debate], extra: Sequence[str] = ()) -> _Dataset:
+    def build(
+        cls, debates: Sequence[Debate], extra: Sequence[str] = (), embedding: StaticEmbedding | None = None
+    ) -> _Dataset:
         sentences = [s for debate in debates for s in debate.sentences]
         groups = np.concatenate([np.full(len(d.sentences), i) for i, d in enumerate(debates)])
         y = np.concatenate([d.labels for d in debates])
         counts, cues = _views(sentences)
         extra_counts, extra_cues = _views(list(extra))
+        embedded = embedding.mean_vectors(sentences) if embedding else None
+        extra_embedded = embedding.mean_vectors(list(extra)) if embedding else None
         return cls(
-            list(debates), counts, cues, general_matrix(sentences), y, groups, tuple(extra), extra_counts, extra_cues
+            list(debates),
+            counts,
+            cues,
+            general_matrix(sentences),
+            y,
+            groups,
+            tuple(extra),
+            extra_counts,
+            extra_cues,
+            embedding,
+            embedded,
+            extra_embedded,
         )
 
 
@@ -351,47 +430,51 @@ def _train(data: _Dataset, members: np.ndarray, inner_folds: int, extra_weight: 
     """Train on the debates whose indices are in members (the whole procedure of the module docstring)."""
     if len(members) < 2:
         raise DataError("training needs at least two debates: C is chosen by holding whole debates out")
+    if data.embedding is None:
+        raise DataError("training needs the static embedding model (--embedding-model DIR)")
     rows = np.isin(data.groups, members)
     y, groups = data.y[rows], data.groups[rows]
     if not y.any() or y.all():
         raise DataError("training needs both check-worthy and other sentences")
     use_extra = bool(data.extra) and extra_weight > 0
-    weighting = term_weighting(data.counts[rows], groups=groups, min_debates=MIN_DEBATES)
-    words = weighting.apply(data.counts[rows])
-    extra_words = weighting.apply(data.extra_counts) if use_extra else None
-    cues = data.cues[rows]
+    embedded, cues = data.embedded[rows], data.cues[rows]
+    extra_embedded = data.extra_embedded if use_extra else None
     extra_cues = data.extra_cues if use_extra else None
 
     views = []
-    for X, X_extra, grid in ((words, extra_words, WORD_C_GRID), (cues, extra_cues, CUE_C_GRID)):
+    for X, X_extra, grid in ((embedded, extra_embedded, EMBEDDING_C_GRID), (cues, extra_cues, CUE_C_GRID)):
         choice = _choose_c(X, y, groups, grid, inner_folds, X_extra, extra_weight)
         final = _fit(X, y, choice.c, X_extra, extra_weight)
         on_training = final.decision_function(X)
         views.append((choice, final, float(on_training.mean()), _deviation(on_training)))
-    # The sum of the two standardised outputs, as one linear model over [words, cues].
-    coef = np.concatenate([final.coef_[0] / deviation for _, final, _, deviation in views])
+    (embedding_choice, embedding_fit, _, embedding_deviation), (cue_choice, cue_fit, _, cue_deviation) = views
+    # The sum of the two standardised outputs: the embedding regression folded into one
+    # weight per word-piece (mean of vectors . w == mean of (vector . w)), the cues as they are.
+    piece_weights = data.embedding.vectors @ (embedding_fit.coef_[0] / embedding_deviation)
+    coef = cue_fit.coef_[0] / cue_deviation
     intercept = sum((final.intercept_[0] - mean) / deviation for _, final, mean, deviation in views)
     calibration = _platt(sum(choice.out_of_fold for choice, *_ in views), y)
     general = train_general(data.general[rows], y, groups, inner_folds=inner_folds)
     trained_on = [data.debates[g] for g in sorted(members)]
-    (word_choice, *_), (cue_choice, *_) = views
     return Model(
-        hashing=dict(HASHING),
+        pieces=PieceWeights(data.embedding.tokenizer_json, piece_weights.astype(np.float32).astype(np.float64)),
         coef=coef.astype(np.float32).astype(np.float64),
         intercept=float(intercept),
         calibration=calibration,
-        weighting=weighting,
         general=general,
         info={
             "estimator": "sum of two standardised LogisticRegression(liblinear, balanced sample weights): "
-            "TF-IDF word unigrams, and the hand-written cues",
-            "c": {"words": word_choice.c, "cues": cue_choice.c},
-            "c_grid": {"words": list(WORD_C_GRID), "cues": list(CUE_C_GRID)},
-            "min_df": MIN_DF,
-            "min_debates": MIN_DEBATES,
+            "the mean of static word-piece embeddings (folded into one weight per piece), and the hand-written cues",
+            "c": {"embeddings": embedding_choice.c, "cues": cue_choice.c},
+            "c_grid": {"embeddings": list(EMBEDDING_C_GRID), "cues": list(CUE_C_GRID)},
+            "embedding": {
+                "dimensions": int(data.embedding.vectors.shape[1]),
+                "pieces": int(data.embedding.vectors.shape[0]),
+                "sha256": data.embedding.sha256,
+            },
             "inner_folds": min(inner_folds, len(members)),
             "inner_cv_map": {
-                "words": {str(c): round(m, 6) for c, m in word_choice.inner_map.items()},
+                "embeddings": {str(c): round(m, 6) for c, m in embedding_choice.inner_map.items()},
                 "cues": {str(c): round(m, 6) for c, m in cue_choice.inner_map.items()},
             },
             "debates": [d.name for d in trained_on],
@@ -444,12 +527,13 @@ def train(
     debates: Sequence[Debate],
     extra: Sequence[str] = (),
     *,
+    embedding: StaticEmbedding | None = None,
     inner_folds: int = INNER_FOLDS,
     extra_weight: float = EXTRA_WEIGHT,
 ) -> Model:
     """Train on every debate given (the shipped model: training and dev debates
     alike), plus the extra check-worthy texts (see ``load_extra_positives``)."""
-    data = _Dataset.build(debates, extra)
+    data = _Dataset.build(debates, extra, embedding)
     return _train(data, np.arange(len(debates)), inner_folds, extra_weight)
 
 
@@ -458,7 +542,7 @@ class FoldResult:
     debate: str
     sentences: int
     check_worthy: int
-    c: str  # the Cs chosen, "words/cues"
+    c: str  # the Cs chosen, "embeddings/cues"
     average_precision: float
     precision_at_10: float
     flagged: int  # sentences scoring >= 0.5
@@ -514,7 +598,7 @@ def _fold_result(model: Model, debate: Debate) -> FoldResult:
         debate=debate.name,
         sentences=len(debate.sentences),
         check_worthy=int(debate.labels.sum()),
-        c=f"{model.info['c']['words']}/{model.info['c']['cues']}",
+        c=f"{model.info['c']['embeddings']}/{model.info['c']['cues']}",
         average_precision=round(average_precision(debate.labels, scores), 6),
         precision_at_10=round(precision_at_k(debate.labels, scores), 6),
         flagged=int(flagged.sum()),
@@ -526,6 +610,7 @@ def cross_validate(
     debates: Sequence[Debate],
     extra: Sequence[str] = (),
     *,
+    embedding: StaticEmbedding | None = None,
     folds: int | None = None,
     inner_folds: int = INNER_FOLDS,
     extra_weight: float = EXTRA_WEIGHT,
@@ -535,7 +620,7 @@ def cross_validate(
 
     folds limits the run to that many held-out debates, spread evenly over the list.
     """
-    data = _Dataset.build(debates, extra)
+    data = _Dataset.build(debates, extra, embedding)
     everyone = np.arange(len(debates))
     held_out = spread(folds, len(debates)) if folds else list(everyone)
     return CrossValidation(
@@ -548,11 +633,12 @@ def evaluate_dev(
     dev: Sequence[Debate],
     extra: Sequence[str] = (),
     *,
+    embedding: StaticEmbedding | None = None,
     inner_folds: int = INNER_FOLDS,
     extra_weight: float = EXTRA_WEIGHT,
 ) -> CrossValidation:
     """Train once on the training debates, score each dev debate."""
-    model = train(train_debates, extra, inner_folds=inner_folds, extra_weight=extra_weight)
+    model = train(train_debates, extra, embedding=embedding, inner_folds=inner_folds, extra_weight=extra_weight)
     return CrossValidation([_fold_result(model, debate) for debate in dev])
 
 

@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.extraction.training import DataError, cross_validate, evaluate_dev, load_debates, split_dev
 
-from .train_checkworthiness import add_data_arguments, extra_positives
+from .train_checkworthiness import add_data_arguments, extra_positives, static_embedding
 
 
 class Command(BaseCommand):
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         try:
             training, dev = split_dev(load_debates(Path(options["data_dir"])))
             extra = extra_positives(self, options)
-            kwargs = {"extra_weight": options["extra_weight"]}
+            kwargs = {"extra_weight": options["extra_weight"], "embedding": static_embedding(options)}
             result = {
                 "protocol": "leave-one-debate-out CV on the training debates; dev debates scored once",
                 "training_cv": cross_validate(training, extra, folds=options["folds"], **kwargs).as_dict(),
@@ -82,10 +82,10 @@ class Command(BaseCommand):
     def _table(self, title: str, figures: dict) -> None:
         width = max(len(fold["debate"]) for fold in figures["folds"])
         self.stdout.write(f"{title}:")
-        self.stdout.write(f"{'debate':<{width}}  sentences  check-worthy  C words/cues      AP   P@10")
+        self.stdout.write(f"{'debate':<{width}}  sentences  check-worthy  C embeddings/cues      AP   P@10")
         for fold in figures["folds"]:
             self.stdout.write(
-                f"{fold['debate']:<{width}}  {fold['sentences']:>9}  {fold['check_worthy']:>12}  {fold['c']:>13}  "
+                f"{fold['debate']:<{width}}  {fold['sentences']:>9}  {fold['check_worthy']:>12}  {fold['c']:>18}  "
                 f"{fold['average_precision']:.4f}  {fold['precision_at_10']:.2f}"
             )
         overall = figures["overall"]

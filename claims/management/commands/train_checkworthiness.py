@@ -8,6 +8,7 @@ with the defaults reproduces the committed claims/extraction/checkworthiness.npz
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from claims.extraction.training import (
     EXTRA_POSITIVES,
     EXTRA_WEIGHT,
     DataError,
+    StaticEmbedding,
     load_debates,
     load_extra_positives,
     train,
@@ -26,6 +28,10 @@ from claims.extraction.training import (
 
 DEFAULT_DATA_DIR = settings.BASE_DIR.parent / "shared" / "data" / "checkworthiness" / "clef2019-task1-train"
 CLAIMREVIEW_DIR = settings.BASE_DIR.parent / "shared" / "data" / "claimreview"
+# Made by `make checkworthiness-embedding` (claims/extraction/distill.py); not in the repository.
+DEFAULT_EMBEDDING_DIR = Path(
+    os.environ.get("FACTCHECK_CHECKWORTHINESS_EMBEDDING") or settings.BASE_DIR / ".cache" / "checkworthiness-embedding"
+)
 
 
 def add_data_arguments(parser) -> None:
@@ -45,8 +51,21 @@ def add_data_arguments(parser) -> None:
             f"check-worthy examples (off by default; the shared copy is {CLAIMREVIEW_DIR})."
         ),
     )
+    parser.add_argument(
+        "--embedding-model",
+        type=Path,
+        default=DEFAULT_EMBEDDING_DIR,
+        metavar="DIR",
+        help="The static embedding model (Model2Vec directory) of the embedding view "
+        "(default: %(default)s, made by `make checkworthiness-embedding`).",
+    )
     parser.add_argument("--extra-positives", type=int, default=EXTRA_POSITIVES, metavar="N")
     parser.add_argument("--extra-weight", type=float, default=EXTRA_WEIGHT, metavar="W")
+
+
+def static_embedding(options: dict) -> StaticEmbedding:
+    """The embedding model the options name (DataError, saying how to make it, when it is absent)."""
+    return StaticEmbedding(Path(options["embedding_model"]))
 
 
 def extra_positives(command: BaseCommand, options: dict) -> list[str]:
@@ -80,7 +99,7 @@ class Command(BaseCommand):
             # Every debate, the dev ones included: they were scored once, with the
             # procedure trained without them (evaluate_checkworthiness); the shipped
             # model learns from all the data there is.
-            model = train(debates, extra, extra_weight=options["extra_weight"])
+            model = train(debates, extra, embedding=static_embedding(options), extra_weight=options["extra_weight"])
         except DataError as exc:
             raise CommandError(str(exc)) from exc
         output = Path(options["output"])
@@ -95,7 +114,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"trained on {len(debates)} debates ({info['sentences']:,} sentences, {info['check_worthy']:,} check-worthy)"
             + (f" and {len(extra):,} extra check-worthy claims\n" if extra else "\n")
-            + f"C words={info['c']['words']}, cues={info['c']['cues']} chosen by {info['inner_folds']}-fold "
+            + f"C embeddings={info['c']['embeddings']}, cues={info['c']['cues']} chosen by {info['inner_folds']}-fold "
             f"cross-validation over debates (MAP {inner})\n"
             f"general scorer: C={model.general.info['c']}\n"
             f"wrote {output} ({output.stat().st_size / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
