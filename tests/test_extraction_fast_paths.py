@@ -59,6 +59,24 @@ def test_each_score_is_the_mean_piece_weight_plus_the_cues_whatever_the_batch():
         assert model.decision_function([text])[0] == value
 
 
+def test_pieces_of_every_training_sentence_are_what_the_tokenizer_gives_the_whole_sentence(shared_data):
+    """The chunk memo of PieceWeights.piece_ids against one call per sentence, as the weights were trained."""
+    from tokenizers import Tokenizer
+
+    from claims.extraction.training import load_debates
+
+    debates = load_debates(shared_data / "checkworthiness" / "clef2019-task1-train")
+    texts = [checkworthiness.normalise(s) for d in debates for s in d.sentences]
+    texts += [checkworthiness.normalise(t) for t in SCORING_EDGES] + [" ".join(["jobs"] * 600)]
+    pieces = checkworthiness.get_model().pieces
+    whole = Tokenizer.from_str(pieces.tokenizer_json)
+    whole.enable_truncation(checkworthiness.MAX_PIECES)
+    expected = [whole.encode(t, add_special_tokens=False).ids for t in texts]
+    assert len(texts) > 15_000
+    assert pieces.piece_ids(texts) == expected
+    assert len(expected[-1]) == checkworthiness.MAX_PIECES
+
+
 def test_digits_are_counted_as_the_plain_features_count_them_in_any_script():
     texts = [
         "In 2019, 45 of 60 seats.",

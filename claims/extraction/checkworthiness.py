@@ -493,6 +493,9 @@ class GeneralModel:
         )
 
 
+MAX_PIECES = 512  # the base model's limit, which its tokenizer applied when the weights were trained
+
+
 class PieceWeights:
     """One weight per word-piece of a tokenizer; a sentence gets the mean weight of its pieces.
 
@@ -510,22 +513,46 @@ class PieceWeights:
             self.tokenizer = Tokenizer.from_str(tokenizer_json)
         except Exception as exc:  # the library raises its own exception type
             raise ModelError(f"the word-piece tokenizer cannot be read: {exc}") from exc
+        # The library would cut and pad whole texts; piece_ids cuts at MAX_PIECES itself.
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self._chunks: dict[str, tuple[int, ...]] = {"": ()}
         if self.tokenizer.get_vocab_size() != len(self.weights):
             raise ModelError(
                 f"{len(self.weights)} word-piece weights for a tokenizer of {self.tokenizer.get_vocab_size()} pieces"
             )
 
     def piece_ids(self, normalised: Sequence[str]) -> list[list[int]]:
-        # One sentence at a time: encode_batch would start the library's thread pool in web and worker processes.
-        return [self.tokenizer.encode(text, add_special_tokens=False).ids for text in normalised]
+        """Each normalised text's word-pieces, at most MAX_PIECES, as the tokenizer gives them.
+
+        The tokenizer never joins or splits across a space (its normaliser works
+        character by character, its pre-tokeniser splits at white space first, and
+        ``normalise`` leaves plain single spaces only), so each space-separated chunk
+        is tokenised once and remembered: news repeats its words, and one call per
+        sentence into the library costs more than the look-ups.
+        """
+        chunks = self._chunks
+        out = []
+        for text in normalised:
+            ids: list[int] = []
+            for chunk in text.split(" "):
+                pieces = chunks.get(chunk)
+                if pieces is None:
+                    if len(chunks) > 200_000:
+                        chunks.clear()
+                    pieces = chunks[chunk] = tuple(self.tokenizer.encode(chunk, add_special_tokens=False).ids)
+                ids.extend(pieces)
+            out.append(ids[:MAX_PIECES])
+        return out
 
     def means(self, normalised: Sequence[str]) -> np.ndarray:
         """The mean weight of each text's pieces (0 for a text without any)."""
-        out = np.zeros(len(normalised))
-        for row, ids in enumerate(self.piece_ids(normalised)):
-            if ids:
-                out[row] = self.weights[ids].mean()
-        return out
+        pieces = self.piece_ids(normalised)
+        counts = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        flat = np.fromiter((i for ids in pieces for i in ids), dtype=np.int64, count=int(counts.sum()))
+        rows = np.repeat(np.arange(len(pieces)), counts)
+        totals = np.bincount(rows, weights=self.weights[flat], minlength=len(pieces))
+        return np.divide(totals, counts, out=np.zeros(len(pieces)), where=counts > 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -544,7 +571,12 @@ class Model:
         if not texts:
             return np.zeros(0)
         normalised = [normalise(text) for text in texts]
-        return self.pieces.means(normalised) + dense_features(normalised) @ self.coef + self.intercept
+        total = self.pieces.means(normalised)
+        # Column by column, not a matrix product: BLAS may add a row's terms in another
+        # order for another batch size, and a sentence's score must not depend on its batch.
+        for column, cue in enumerate(dense_features(normalised).T):
+            total += cue * self.coef[column]
+        return total + self.intercept
 
     def score(self, texts: Sequence[str]) -> list[float]:
         slope, offset = self.calibration
