@@ -232,19 +232,26 @@ def tiny_embedding(tmp_path) -> Path:
     return _tiny_embedding(tmp_path / "embedding")
 
 
-def test_train_checkworthiness_writes_a_loadable_model(tmp_path, tiny_embedding):
-    data_dir = tmp_path / "debates"
-    _write_fake_debates(data_dir)
-    output = tmp_path / "model.npz"
+def _train_command(data_dir: Path, output: Path, embedding: Path, **options) -> str:
+    """Run train_checkworthiness; its output."""
     out = StringIO()
     call_command(
         "train_checkworthiness",
         data_dir=str(data_dir),
         output=str(output),
-        embedding_model=str(tiny_embedding),
+        embedding_model=str(embedding),
         stdout=out,
+        **options,
     )
-    assert "trained on 4 debates (240 sentences, 40 check-worthy)" in out.getvalue()
+    return out.getvalue()
+
+
+def test_train_checkworthiness_writes_a_loadable_model(tmp_path, tiny_embedding):
+    data_dir = tmp_path / "debates"
+    _write_fake_debates(data_dir)
+    output = tmp_path / "model.npz"
+    printed = _train_command(data_dir, output, tiny_embedding)
+    assert "trained on 4 debates (240 sentences, 40 check-worthy)" in printed
     model = Model.load(output)
     claim, chat = model.score(["Taxes rose by 12 percent in 2004.", "Good evening."])
     assert 0.0 <= chat < claim <= 1.0
@@ -255,26 +262,14 @@ def test_training_is_reproducible_byte_for_byte(tmp_path, tiny_embedding):
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     for name in ("a.npz", "b.npz"):
-        call_command(
-            "train_checkworthiness",
-            data_dir=str(data_dir),
-            output=str(tmp_path / name),
-            embedding_model=str(tiny_embedding),
-            stdout=StringIO(),
-        )
+        _train_command(data_dir, tmp_path / name, tiny_embedding)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
 
 def test_committed_model_is_what_train_checkworthiness_produces(shared_data, checkworthiness_embedding, tmp_path):
     output = tmp_path / "retrained.npz"
     data_dir = shared_data.joinpath(*CLEF_DIR)
-    call_command(
-        "train_checkworthiness",
-        data_dir=str(data_dir),
-        output=str(output),
-        embedding_model=str(checkworthiness_embedding),
-        stdout=StringIO(),
-    )
+    _train_command(data_dir, output, checkworthiness_embedding)
     sentences = [*CLAIMS, *CHIT_CHAT, ""]
     retrained, committed = Model.load(output).score(sentences), Model.load(MODEL_PATH).score(sentences)
     # Training is byte-for-byte repeatable on one machine (the test above); across CPUs,
@@ -292,13 +287,7 @@ def test_training_into_the_shipped_path_reloads_the_cached_model(monkeypatch, tm
     _write_fake_debates(data_dir)
     monkeypatch.setattr(checkworthiness, "MODEL_PATH", shipped)
     monkeypatch.setattr(checkworthiness, "_model", Model.load(MODEL_PATH))
-    call_command(
-        "train_checkworthiness",
-        data_dir=str(data_dir),
-        output=str(shipped),
-        embedding_model=str(tiny_embedding),
-        stdout=StringIO(),
-    )
+    _train_command(data_dir, shipped, tiny_embedding)
     assert checkworthiness.get_model().info["debates"] == ["debate_0", "debate_1", "debate_2", "debate_3"]
 
 
@@ -370,27 +359,11 @@ def test_train_checkworthiness_adds_claimreview_positives_or_says_why_not(tmp_pa
         {"claimReviewed": f'Says the state lost {n} thousand jobs in "one year"', "inLanguage": "en"} for n in range(5)
     ]
     (claims / "politifact-ct2021-2b.claimreview.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    out = StringIO()
-    call_command(
-        "train_checkworthiness",
-        data_dir=str(data_dir),
-        output=str(tmp_path / "a.npz"),
-        embedding_model=str(tiny_embedding),
-        claimreview_dir=str(claims),
-        stdout=out,
-    )
-    assert "and 5 extra check-worthy claims" in out.getvalue()
+    printed = _train_command(data_dir, tmp_path / "a.npz", tiny_embedding, claimreview_dir=str(claims))
+    assert "and 5 extra check-worthy claims" in printed
     assert Model.load(tmp_path / "a.npz").info["extra_positives"] == 5
     err = StringIO()
-    call_command(
-        "train_checkworthiness",
-        data_dir=str(data_dir),
-        output=str(tmp_path / "b.npz"),
-        embedding_model=str(tiny_embedding),
-        claimreview_dir=str(tmp_path / "absent"),
-        stdout=StringIO(),
-        stderr=err,
-    )
+    _train_command(data_dir, tmp_path / "b.npz", tiny_embedding, claimreview_dir=str(tmp_path / "absent"), stderr=err)
     assert "not found: training on the debates only" in err.getvalue()
     assert Model.load(tmp_path / "b.npz").info["extra_positives"] == 0
 
@@ -497,13 +470,7 @@ def test_training_without_the_embedding_model_says_how_to_make_it(tmp_path):
     data_dir = tmp_path / "debates"
     _write_fake_debates(data_dir)
     with pytest.raises(CommandError, match="make checkworthiness-embedding"):
-        call_command(
-            "train_checkworthiness",
-            data_dir=str(data_dir),
-            output=str(tmp_path / "model.npz"),
-            embedding_model=str(tmp_path / "absent"),
-            stdout=StringIO(),
-        )
+        _train_command(data_dir, tmp_path / "model.npz", tmp_path / "absent")
     assert not (tmp_path / "model.npz").exists()
 
 
