@@ -482,3 +482,25 @@ def test_a_model_file_of_an_older_format_is_refused_with_the_way_out(tmp_path):
     np.savez(tmp_path / "old.npz", **{**kept, "config": np.array(json.dumps(config))})
     with pytest.raises(ModelError, match="format version 2, this code reads 3; retrain it"):
         Model.load(tmp_path / "old.npz")
+
+
+def test_claimbuster_sentences_from_the_first_one_a_clef_debate_holds_onward_are_cut(tmp_path):
+    from claims.extraction.comparison import load_claimbuster
+    from claims.extraction.training import Debate
+
+    debate = Debate(
+        "20161010_2pres",
+        ("Thank you very much.", "We have lost 70,000 factories since China joined the WTO in 2001."),
+        np.array([0, 1]),
+    )
+    records = [
+        {"sentence_id": 3, "label": 1, "text": "We cut taxes for 40 million families across this whole country."},
+        {"sentence_id": 1, "label": 0, "text": "Thank you very much."},  # short: sets no cut
+        {"sentence_id": 7, "label": 1, "text": "We have lost 70,000 factories since China joined the WTO in 2001."},
+        {"sentence_id": 9, "label": 0, "text": "A later sentence of the same 2016 debate, not in the CLEF file."},
+    ]
+    path = tmp_path / "kfold_25ncs.json"
+    path.write_text(json.dumps(records))
+    texts, labels = load_claimbuster(path, [debate], log=lambda _: None)
+    assert texts == ["Thank you very much.", records[0]["text"]]
+    assert labels.tolist() == [0, 1]
