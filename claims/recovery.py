@@ -18,7 +18,11 @@ if it comes first, by looking at the work itself:
 - an evidence source with no reference snapshot, no snapshot error and no
   waiting outbox row, added longer ago than that (a running snapshot leaves no
   trace on the row: ``take_snapshot`` writes only its outcome). Its snapshot is
-  queued again.
+  queued again;
+- a reader's tip still new, with no waiting outbox row, that arrived longer ago
+  than that: its processing failed (a database error, a deadlock's victim) or
+  its message was lost. Its processing is queued again (``Tip.processing_error``
+  says so until it is processed).
 
 Each is changed with a conditional UPDATE (still in that state, unchanged since
 it was read) and its task recorded in the outbox in the same transaction, so
@@ -59,7 +63,8 @@ from django.utils import timezone
 
 from claims.evidence.snapshots import SNAPSHOT_TASK
 from claims.intake.ingestion import EXTRACT_TASK, INGEST_TASK
-from claims.models import Article, Evidence, OutboxMessage
+from claims.models import Article, Evidence, OutboxMessage, Tip
+from claims.tiplines.tips import PROCESS_TASK
 
 from . import outbox
 
@@ -77,13 +82,19 @@ class Requeued:
     fetches: list[int] = field(default_factory=list)
     extractions: list[int] = field(default_factory=list)
     snapshots: list[int] = field(default_factory=list)
+    tips: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {"fetches": len(self.fetches), "extractions": len(self.extractions), "snapshots": len(self.snapshots)}
+        return {
+            "fetches": len(self.fetches),
+            "extractions": len(self.extractions),
+            "snapshots": len(self.snapshots),
+            "tips": len(self.tips),
+        }
 
     @property
     def total(self) -> int:
-        return len(self.fetches) + len(self.extractions) + len(self.snapshots)
+        return sum(self.counts().values())
 
 
 def requeue_stuck_work(*, now: dt.datetime | None = None, batch: int = BATCH) -> Requeued:
@@ -99,16 +110,19 @@ def requeue_stuck_work(*, now: dt.datetime | None = None, batch: int = BATCH) ->
         fetches=_requeue_fetches(cutoff, now, note, batch),
         extractions=_requeue_extractions(cutoff, now, note, batch),
         snapshots=_requeue_snapshots(cutoff, note, batch),
+        tips=_requeue_tips(cutoff, note, batch),
     )
     if result.total:
         logger.warning(
-            "re-queued stuck work: %s article fetches %s, %s extractions %s, %s evidence snapshots %s",
+            "re-queued stuck work: %s article fetches %s, %s extractions %s, %s evidence snapshots %s, %s tips %s",
             len(result.fetches),
             result.fetches,
             len(result.extractions),
             result.extractions,
             len(result.snapshots),
             result.snapshots,
+            len(result.tips),
+            result.tips,
         )
     return result
 
@@ -170,6 +184,25 @@ def _requeue_snapshots(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
             if unfinished.filter(pk=evidence_id, url=url).update(snapshot_error=note):
                 outbox.enqueue(SNAPSHOT_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, evidence_id=evidence_id)
                 done.append(evidence_id)
+    return done
+
+
+def _requeue_tips(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
+    # received_at is when the reader sent it, so a tip the channel delivered late may be
+    # queued once more while its first message still waits: processing it twice does it once.
+    new = Tip.objects.filter(status=Tip.Status.NEW, processing_error="")
+    stuck = (
+        new.filter(received_at__lt=cutoff)
+        .exclude(pk__in=_waiting(PROCESS_TASK, "tip_id"))
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    done = []
+    for tip_id in stuck:
+        with transaction.atomic():
+            if new.filter(pk=tip_id).update(processing_error=note):
+                outbox.enqueue(PROCESS_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, tip_id=tip_id)
+                done.append(tip_id)
     return done
 
 

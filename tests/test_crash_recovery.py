@@ -22,9 +22,10 @@ from claims.evidence.snapshots import SNAPSHOT_TASK, HostBusy
 from claims.extraction.candidates import extract_candidates_many
 from claims.intake import ingestion
 from claims.matching.triage import MATCH_TASK
-from claims.models import Article, Claim, Evidence, OutboxMessage, WebhookAttempt, WebhookDelivery
+from claims.models import Article, Claim, Evidence, OutboxMessage, Tip, WebhookAttempt, WebhookDelivery
 from claims.publishing import webhooks
 from claims.review.roles import EDITORS, REVIEWERS
+from claims.tiplines import tips
 
 from .factories import ArticleFactory, EvidenceFactory, member_of
 from .httpserver import LocalHTTPServer
@@ -215,6 +216,49 @@ def test_article_stuck_extracting_is_queued_again_once(broker_configured):
     assert len(rows(ingestion.EXTRACT_TASK, article_id=stuck.pk)) == 2
 
 
+def new_tip(text: str, seconds_ago: float) -> Tip:
+    """A reader's tip stored that long ago, its processing queued (as ``tips.receive`` does)."""
+    tip = Tip.objects.create(
+        channel="whatsapp", text=text, received_at=timezone.now() - dt.timedelta(seconds=seconds_ago)
+    )
+    outbox.enqueue(tips.PROCESS_TASK, queue="extract", tip_id=tip.pk)
+    return tip
+
+
+def test_a_tip_whose_processing_was_lost_is_queued_again_once_and_processed(broker_configured):
+    lost = new_tip("Is it true that unemployment in Riverton fell by 3.1 percent last year?", STUCK_AFTER + 1)
+    recent = new_tip("Did the city spend $14 million on free buses in 2025?", STUCK_AFTER - 10)
+    waiting = new_tip("Is the river bridge closing for two years?", 10 * STUCK_AFTER)
+    # lost's and recent's messages went to the broker (a worker died, or the task failed:
+    # a deadlock's victim, the database gone); waiting's row is still in the outbox.
+    OutboxMessage.objects.filter(task=tips.PROCESS_TASK).exclude(kwargs__tip_id=waiting.pk).update(
+        sent_at=timezone.now()
+    )
+
+    assert recovery.requeue_stuck_work().tips == [lost.pk]
+    assert recovery.requeue_stuck_work().total == 0  # once, and not while its copy waits
+    lost.refresh_from_db()
+    assert lost.status == Tip.Status.NEW and lost.processing_error.startswith("No result 60 s after")
+    assert len(rows(tips.PROCESS_TASK, tip_id=lost.pk)) == 2
+    assert len(rows(tips.PROCESS_TASK, tip_id=waiting.pk)) == 1
+
+    # The copy runs: the tip is processed, once, and the note goes.
+    assert tasks.process_tip(lost.pk) == Tip.Status.QUEUED
+    assert tasks.process_tip(lost.pk) == Tip.Status.QUEUED
+    lost.refresh_from_db()
+    assert lost.processing_error == "" and lost.claim is not None
+    assert Claim.objects.filter(text__contains="3.1 percent").count() == 1
+
+    # Lost a second time, a tip waits for a person, the note saying why (the tips inbox shows it).
+    recent_row = rows(tips.PROCESS_TASK, tip_id=recent.pk)
+    assert recovery.requeue_stuck_work(now=after(STUCK_AFTER)).tips == [recent.pk]
+    mark_outbox_sent()  # waiting's first message too: now it is lost as well, recent is not queued again
+    assert recovery.requeue_stuck_work(now=after(10 * STUCK_AFTER)).tips == [waiting.pk]
+    assert len(rows(tips.PROCESS_TASK, tip_id=recent.pk)) == len(recent_row) + 1
+    recent.refresh_from_db()
+    assert recent.status == Tip.Status.NEW and "queued again" in recent.processing_error
+
+
 def test_work_waiting_in_the_outbox_is_not_queued_twice(broker_configured):
     """A broker outage: the rows are unsent, nothing is lost, nothing to add."""
     waiting = ingestion.submit_article(text=PASTED).article
@@ -391,19 +435,21 @@ def test_beat_task_reports_and_logs_what_it_queued(broker_configured, settings, 
     fetching = ArticleFactory(status=A.FETCHING, text="")
     extracting = ingestion.submit_article(text=PASTED).article
     evidence = EvidenceFactory()
+    tip = new_tip("Is the river bridge closing for two years?", 5)
     mark_outbox_sent()
     Article.objects.update(updated_at=timezone.now() - dt.timedelta(seconds=5))
     added_earlier(evidence, 5)
 
     with caplog.at_level(logging.WARNING, logger="claims.recovery"):
         counts = tasks.requeue_stuck_work.apply().get()
-    assert counts == {"fetches": 1, "extractions": 1, "snapshots": 1}
+    assert counts == {"fetches": 1, "extractions": 1, "snapshots": 1, "tips": 1}
     [record] = [r for r in caplog.records if r.name == "claims.recovery"]
     message = record.getMessage()
     assert f"1 article fetches [{fetching.pk}]" in message
     assert f"1 extractions [{extracting.pk}]" in message
     assert f"1 evidence snapshots [{evidence.pk}]" in message
-    assert tasks.requeue_stuck_work.apply().get() == {"fetches": 0, "extractions": 0, "snapshots": 0}
+    assert f"1 tips [{tip.pk}]" in message
+    assert tasks.requeue_stuck_work.apply().get() == {"fetches": 0, "extractions": 0, "snapshots": 0, "tips": 0}
 
 
 # --- A real worker killed mid-fetch -------------------------------------------------

@@ -67,6 +67,7 @@ class TipAdmin(SafeInputMixin, admin.ModelAdmin):
         "answered_with",
         "match_score",
         "processed_at",
+        "processing_error",
     ]
     readonly_fields = fields
     inlines = [ReplyInline]

@@ -71,6 +71,9 @@ class Tip(models.Model):
     media_error = models.TextField(blank=True)
     language = models.CharField(max_length=16, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
+    # Set by the stuck-work sweep (claims.recovery) when the tip was still new long after
+    # it arrived and its processing was queued again (once); cleared once processed.
+    processing_error = models.TextField("not processed", blank=True)
     requester = models.ForeignKey(Requester, null=True, blank=True, on_delete=models.SET_NULL, related_name="tips")
     # The channel's id of the incoming message (Meta and Telegram deliver again until answered 200).
     message_id = models.CharField(max_length=200, blank=True)

@@ -396,7 +396,8 @@ def process(tip_id: int) -> str:
         tip = Tip.objects.select_for_update(of=("self",)).select_related("requester").get(pk=tip_id)
         if tip.status != Tip.Status.NEW:
             return tip.status
-        fields = ["status", "processed_at", "language", "url_title", "url_error"]
+        fields = ["status", "processed_at", "language", "url_title", "url_error", "processing_error"]
+        tip.processing_error = ""
         tip.language = tip.language or language
         tip.url_title = page.title if page is not None else ""
         tip.url_error = url_error
