@@ -434,13 +434,22 @@ def _link_target(claim_id: int) -> int | None:
     this lock, so either they see this tip, or this sees what they did and follows it:
     the canonical claim, and the replies of a fact-check already out.
     """
-    claim = Claim.objects.select_for_update().only("status", "duplicate_of_id").filter(pk=claim_id).first()
+    seen = Claim.objects.only("status", "duplicate_of_id").filter(pk=claim_id).first()
+    if seen is not None and seen.status == Claim.Status.DUPLICATE and seen.duplicate_of_id is not None:
+        # The canonical claim first, then the duplicate: the order ``mark_duplicate`` takes
+        # them in when it repoints a claim's duplicates, so the two never wait on each other.
+        _locked(seen.duplicate_of_id)
+    claim = _locked(claim_id)
     if claim is not None and claim.status == Claim.Status.DUPLICATE and claim.duplicate_of_id is not None:
-        claim = Claim.objects.select_for_update().only("status").filter(pk=claim.duplicate_of_id).first()
+        claim = _locked(claim.duplicate_of_id)  # already held, unless it changed since the read above
     if claim is None or claim.status in (Claim.Status.DISMISSED, Claim.Status.DUPLICATE, Claim.Status.RETRACTED):
         return None  # gone, or out of the desk's hands: the tip becomes a candidate of its own
     replies.queue_if_published(claim.pk)
     return claim.pk
+
+
+def _locked(claim_id: int) -> Claim | None:
+    return Claim.objects.select_for_update().only("status", "duplicate_of_id").filter(pk=claim_id).first()
 
 
 def answer_of(tip: Tip) -> dict | None:
