@@ -8,10 +8,8 @@ with a weight (the mean over the sentence's pieces; the weights come from a
 regression on static embeddings, so words the training debates never used have
 one too), and a few hand-written cues (numbers, comparatives, claim vocabulary,
 sentence length). It is trained on the CLEF-2019 CheckThat! Task 1 debates (see
-MODEL_CARD.md and claims/extraction/training.py). A model file may instead carry
-hashed word n-grams (the format keeps them; the shipped model does not use them).
-Each sentence is scored on its own: the score does not depend on the other
-sentences in the batch.
+MODEL_CARD.md and claims/extraction/training.py). Each sentence is scored on
+its own: the score does not depend on the other sentences in the batch.
 
 The shipped model is an .npz archive of plain arrays plus a JSON config, read
 with ``allow_pickle=False``, so loading it runs no code from the file.
