@@ -127,27 +127,44 @@ def requeue_stuck_work(*, now: dt.datetime | None = None, batch: int = BATCH) ->
     return result
 
 
+def _requeue(
+    unfinished: QuerySet,
+    since: str,
+    cutoff: dt.datetime,
+    task: str,
+    queue: str,
+    key: str,
+    changes: dict,
+    batch: int,
+    unchanged: tuple[str, ...] = (),
+) -> list[int]:
+    """Rows of ``unfinished`` whose ``since`` is before ``cutoff``, with no ``task`` waiting
+    for them: each changed (``changes``, which carry the note) if still unfinished and, for
+    the ``unchanged`` fields, as it was read, and its task queued, in one transaction."""
+    stuck = (
+        unfinished.filter(**{f"{since}__lt": cutoff})
+        .exclude(pk__in=_waiting(task, key))
+        .order_by(since, "pk")
+        .values_list("pk", *unchanged)[:batch]
+    )
+    done = []
+    for pk, *values in stuck:
+        with transaction.atomic():
+            if unfinished.filter(pk=pk, **dict(zip(unchanged, values, strict=True))).update(**changes):
+                outbox.enqueue(task, queue=queue, **{key: pk})
+                done.append(pk)
+    return done
+
+
 def _requeue_articles(
     status: str, task: str, queue: str, changes: dict, cutoff: dt.datetime, now: dt.datetime, note: str, batch: int
 ) -> list[int]:
     """Articles in ``status`` since before ``cutoff`` with no ``task`` waiting for them:
     each changed (``changes``, the note, now) and its task queued once, in one transaction."""
-    stuck = (
-        Article.objects.filter(status=status, error="", updated_at__lt=cutoff)
-        .exclude(pk__in=_waiting(task, "article_id"))
-        .order_by("updated_at", "pk")
-        .values_list("pk", "updated_at")[:batch]
-    )
-    done = []
-    for article_id, updated_at in stuck:
-        with transaction.atomic():
-            # Only if no one touched it since it was read: a worker that woke up wins.
-            if Article.objects.filter(pk=article_id, status=status, error="", updated_at=updated_at).update(
-                **changes, error=note, updated_at=now
-            ):
-                outbox.enqueue(task, queue=queue, article_id=article_id)
-                done.append(article_id)
-    return done
+    unfinished = Article.objects.filter(status=status, error="")
+    changes = {**changes, "error": note, "updated_at": now}
+    # Only if no one touched it since it was read (updated_at): a worker that woke up wins.
+    return _requeue(unfinished, "updated_at", cutoff, task, queue, "article_id", changes, batch, ("updated_at",))
 
 
 def _requeue_fetches(cutoff: dt.datetime, now: dt.datetime, note: str, batch: int) -> list[int]:
@@ -166,44 +183,22 @@ def _requeue_snapshots(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
     # Evidence keeps no time of its last change; added_at is when its first
     # snapshot was queued. (A source whose URL changed since has its new
     # snapshot queued then: if that one is not done by the next sweep, it is
-    # queued once more; the task does it once all the same.)
+    # queued once more; the task does it once all the same.) The snapshot
+    # error is the "retried later" message take_snapshot shows meanwhile; it
+    # clears it when the snapshot is taken.
     unfinished = Evidence.objects.filter(
         link_status=Evidence.LinkStatus.UNCHECKED, snapshot_fetched_at__isnull=True, snapshot_error=""
     )
-    stuck = (
-        unfinished.filter(added_at__lt=cutoff)
-        .exclude(pk__in=_waiting(SNAPSHOT_TASK, "evidence_id"))
-        .order_by("added_at", "pk")
-        .values_list("pk", "url")[:batch]
-    )
-    done = []
-    for evidence_id, url in stuck:
-        with transaction.atomic():
-            # The snapshot error is the "retried later" message take_snapshot
-            # shows meanwhile; it clears it when the snapshot is taken.
-            if unfinished.filter(pk=evidence_id, url=url).update(snapshot_error=note):
-                outbox.enqueue(SNAPSHOT_TASK, queue=settings.FACTCHECK_FETCH_QUEUE, evidence_id=evidence_id)
-                done.append(evidence_id)
-    return done
+    queue, changes = settings.FACTCHECK_FETCH_QUEUE, {"snapshot_error": note}
+    return _requeue(unfinished, "added_at", cutoff, SNAPSHOT_TASK, queue, "evidence_id", changes, batch, ("url",))
 
 
 def _requeue_tips(cutoff: dt.datetime, note: str, batch: int) -> list[int]:
     # received_at is when the reader sent it, so a tip the channel delivered late may be
     # queued once more while its first message still waits: processing it twice does it once.
-    new = Tip.objects.filter(status=Tip.Status.NEW, processing_error="")
-    stuck = (
-        new.filter(received_at__lt=cutoff)
-        .exclude(pk__in=_waiting(PROCESS_TASK, "tip_id"))
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:batch]
-    )
-    done = []
-    for tip_id in stuck:
-        with transaction.atomic():
-            if new.filter(pk=tip_id).update(processing_error=note):
-                outbox.enqueue(PROCESS_TASK, queue=settings.FACTCHECK_EXTRACT_QUEUE, tip_id=tip_id)
-                done.append(tip_id)
-    return done
+    unfinished = Tip.objects.filter(status=Tip.Status.NEW, processing_error="")
+    queue, changes = settings.FACTCHECK_EXTRACT_QUEUE, {"processing_error": note}
+    return _requeue(unfinished, "received_at", cutoff, PROCESS_TASK, queue, "tip_id", changes, batch)
 
 
 def _waiting(task: str, key: str) -> QuerySet:
