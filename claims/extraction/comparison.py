@@ -208,35 +208,27 @@ SMOOTHING_GRID = (0.0, 0.25, 0.5)
 WIDE_WORD_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 WIDE_CUE_GRID = (0.01, 0.03, 0.1, 1.0, 10.0)
 
+B_D_VIEWS = [View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)]  # the first round's winner
+I_VIEWS = [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)]  # the second round's
+EMBEDDINGS = View(_embedded, EMBEDDING_C_GRID)
+
 CANDIDATES: dict[str, tuple[list[View], str | bool]] = {
     # name: (views, True: the extra positives / "smooth": G2 / a key of LABELLED / False)
-    "shipped B + D": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], False),
-    "F + ClaimReview positives": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], True),
-    "G + neighbours' cues": (
-        [View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID), View(_context, CUE_C_GRID)],
-        False,
-    ),
+    "shipped B + D": (B_D_VIEWS, False),
+    "F + ClaimReview positives": (B_D_VIEWS, True),
+    "G + neighbours' cues": ([*B_D_VIEWS, View(_context, CUE_C_GRID)], False),
     "H wider C grids": ([View(_words(), WIDE_WORD_GRID), View(_cues, WIDE_CUE_GRID)], False),
-    "I words in >= 3 debates": ([View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)], False),
-    "G2 neighbour smoothing": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], "smooth"),
-    "J + CheckThat! 2020 tweets": ([View(_words(), WORD_C_GRID), View(_cues, CUE_C_GRID)], "tweets"),
-    # third round (shipped I is the reference)
-    "K I + static embeddings": (
-        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID), View(_embedded, EMBEDDING_C_GRID)],
-        False,
-    ),
-    "K2 static embeddings + cues": ([View(_embedded, EMBEDDING_C_GRID), View(_cues, CUE_C_GRID)], False),
-    "L I + ClaimBuster, weight 0.25": (
-        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)],
-        "claimbuster",
-    ),
-    "L1 I + ClaimBuster, weight 1": (
-        [View(_words(min_debates=3), WORD_C_GRID), View(_cues, CUE_C_GRID)],
-        "claimbuster1",
-    ),
+    "I words in >= 3 debates": (I_VIEWS, False),
+    "G2 neighbour smoothing": (B_D_VIEWS, "smooth"),
+    "J + CheckThat! 2020 tweets": (B_D_VIEWS, "tweets"),
+    # third round (I, shipped then, is the reference)
+    "K I + static embeddings": ([*I_VIEWS, EMBEDDINGS], False),
+    "K2 static embeddings + cues": ([EMBEDDINGS, View(_cues, CUE_C_GRID)], False),
+    "L I + ClaimBuster, weight 0.25": (I_VIEWS, "claimbuster"),
+    "L1 I + ClaimBuster, weight 1": (I_VIEWS, "claimbuster1"),
+    "M K + ClaimBuster, weight 0.25": ([*I_VIEWS, EMBEDDINGS], "claimbuster"),
 }
 # mode: (source of the labelled extra texts, their share of the debates' weight)
-CANDIDATES["M K + ClaimBuster, weight 0.25"] = (CANDIDATES["K I + static embeddings"][0], "claimbuster")
 LABELLED = {
     "tweets": ("tweets", TWEET_WEIGHT),
     "claimbuster": ("claimbuster", 0.25),
