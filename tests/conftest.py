@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from claims.defaults import ensure_default_scale
+from claims.management.commands.train_checkworthiness import DEFAULT_EMBEDDING_DIR
 from claims.models import Rating, RatingScale
 from claims.review.roles import EDITORS, REVIEWERS, sync_role_groups
 
@@ -23,11 +24,8 @@ SHARED_DATA = Path(
 
 
 # The check-worthiness scorer's static embedding model, which only training reads
-# (`make checkworthiness-embedding`; CI makes it).
-CHECKWORTHINESS_EMBEDDING = Path(
-    os.environ.get("FACTCHECK_CHECKWORTHINESS_EMBEDDING")
-    or Path(__file__).resolve().parent.parent / ".cache" / "checkworthiness-embedding"
-)
+# (`make checkworthiness-embedding`; CI makes it): where train_checkworthiness looks.
+CHECKWORTHINESS_EMBEDDING = DEFAULT_EMBEDDING_DIR
 
 
 @pytest.fixture
