@@ -43,6 +43,7 @@ SCORING_EDGES = [
     "the the the the the of the of the",
     "x" * 300,
     " ".join(["word"] * 300),
+    "a \x00 b in 1999",
 ]
 
 
